@@ -1,0 +1,246 @@
+//! The `/user/new` acceptance rule (§3.3, §4.3) as a pure function: the server gathers the chain
+//! facts, this module decides. No IO.
+
+use alloc::vec::Vec;
+use codec::{Decode, Encode};
+
+use crate::committee::InclusionBlock;
+use crate::types::{OcwMessageDkg, ValidatorInfo};
+
+/// How many blocks the server's best block may run ahead of the off-chain worker block N+1
+/// before a request counts as stale. The reference demands `best - 1 == N` exactly, which races
+/// block production under fast sealing; `Dkg[N]` is pruned at N+2, so the account-list check
+/// must read `Dkg[N]` at a block ≤ N+1 either way.
+pub const FRESHNESS_WINDOW_BLOCKS: u32 = 2;
+
+/// The facts a server needs to judge a `/user/new` request.
+#[derive(Debug, Clone)]
+pub struct NewUserFacts<'a> {
+    /// The server's own TSS account (32 bytes).
+    pub own_tss_account: [u8; 32],
+    /// The highest block number already served (`LATEST_BLOCK_NUMBER_NEW_USER`), if any.
+    pub last_served_block: Option<u32>,
+    /// The best block number of the server's chain view.
+    pub best_block: u32,
+    /// `Registry::Dkg(N)` as read from the chain at a block ≤ N+1 (`None` if absent).
+    pub onchain_accounts: Option<&'a [Vec<u8>]>,
+    /// The committee the server itself computed from chain state for N+1, if it did
+    /// (recommended: the reference does not re-check the message's committee).
+    pub expected_committee: Option<&'a [ValidatorInfo]>,
+    /// Accepted distance between `best` and N+1, normally [`FRESHNESS_WINDOW_BLOCKS`].
+    pub freshness_window: u32,
+}
+
+/// What the server answers when the request is well-formed and consistent (or harmless).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NewUserVerdict {
+    /// No accounts registered in N: answer 204.
+    NothingToDo,
+    /// This server is not in the committee: answer 421.
+    NotInCommittee,
+    /// Accept: answer 200, store N as served, run one DKG per account.
+    Accept {
+        /// Inclusion block N (the DKG session block).
+        block: InclusionBlock,
+        /// The server's DKG party index (= its position in `validators_info`).
+        party_index: u16,
+        /// The registering accounts.
+        accounts: Vec<[u8; 32]>,
+    },
+}
+
+/// Why a `/user/new` request is refused (answered with an error status, nothing changes).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NewUserRejection {
+    /// The body is not a SCALE `OcwMessageDkg`.
+    #[error("the body is not a SCALE-encoded OcwMessageDkg: {0}")]
+    Malformed(alloc::string::String),
+    /// Block N was already served (replay).
+    #[error("data is repeated: block {block} was already served (last served {last_served})")]
+    Repeated {
+        /// N of the request.
+        block: u32,
+        /// Highest block already served.
+        last_served: u32,
+    },
+    /// N is too old or not yet seen by this server's chain view.
+    #[error("data is stale: block {block} is outside the accepted window (best block {best})")]
+    Stale {
+        /// N of the request.
+        block: u32,
+        /// The server's best block.
+        best: u32,
+    },
+    /// The account list does not hash to `Registry::Dkg(N)`.
+    #[error("data is not verifiable: the account list does not match Registry::Dkg({block}) on chain")]
+    NotVerifiable {
+        /// N of the request.
+        block: u32,
+    },
+    /// The message's committee differs from the one computed from chain state.
+    #[error("the committee in the request is not the one chosen on chain for block {block}")]
+    CommitteeMismatch {
+        /// N of the request.
+        block: u32,
+    },
+    /// An account entry is not 32 bytes.
+    #[error("account entry {index} is {len} bytes, not 32")]
+    BadAccount {
+        /// Position in the list.
+        index: usize,
+        /// Its length.
+        len: usize,
+    },
+}
+
+/// Decodes a raw `/user/new` body; the whole body must be consumed.
+pub fn decode_request(body: &[u8]) -> Result<OcwMessageDkg, NewUserRejection> {
+    let mut input = body;
+    let msg = OcwMessageDkg::decode(&mut input)
+        .map_err(|e| NewUserRejection::Malformed(alloc::format!("{e}")))?;
+    if !input.is_empty() {
+        return Err(NewUserRejection::Malformed(alloc::format!(
+            "{} trailing bytes",
+            input.len()
+        )));
+    }
+    Ok(msg)
+}
+
+/// Judges a decoded request against chain facts, in the reference's order: empty → 204,
+/// not a member → 421, then replay, freshness, account-list digest (and committee, if known).
+pub fn judge(msg: &OcwMessageDkg, facts: &NewUserFacts<'_>) -> Result<NewUserVerdict, NewUserRejection> {
+    if msg.sig_request_accounts.is_empty() {
+        return Ok(NewUserVerdict::NothingToDo);
+    }
+    let Some(party_index) = msg
+        .validators_info
+        .iter()
+        .position(|v| v.tss_account.as_slice() == facts.own_tss_account.as_slice())
+    else {
+        return Ok(NewUserVerdict::NotInCommittee);
+    };
+    let n = msg.block_number;
+    if let Some(last) = facts.last_served_block {
+        if last >= n {
+            return Err(NewUserRejection::Repeated {
+                block: n,
+                last_served: last,
+            });
+        }
+    }
+    // Fresh iff N+1 <= best <= N+1+window.
+    let ocw_block = n as u64 + 1;
+    let best = facts.best_block as u64;
+    if best < ocw_block || best - ocw_block > facts.freshness_window as u64 {
+        return Err(NewUserRejection::Stale {
+            block: n,
+            best: facts.best_block,
+        });
+    }
+    let claimed = Some(msg.sig_request_accounts.clone()).encode();
+    let onchain = facts.onchain_accounts.map(|a| a.to_vec()).encode();
+    if crate::hashing::blake2s_256(&claimed) != crate::hashing::blake2s_256(&onchain) {
+        return Err(NewUserRejection::NotVerifiable { block: n });
+    }
+    if let Some(expected) = facts.expected_committee {
+        if expected != msg.validators_info.as_slice() {
+            return Err(NewUserRejection::CommitteeMismatch { block: n });
+        }
+    }
+    let mut accounts = Vec::with_capacity(msg.sig_request_accounts.len());
+    for (index, a) in msg.sig_request_accounts.iter().enumerate() {
+        let arr: [u8; 32] = a.as_slice().try_into().map_err(|_| NewUserRejection::BadAccount {
+            index,
+            len: a.len(),
+        })?;
+        accounts.push(arr);
+    }
+    Ok(NewUserVerdict::Accept {
+        block: InclusionBlock(n),
+        party_index: party_index as u16,
+        accounts,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    const ME: [u8; 32] = [2; 32];
+
+    fn msg(n: u32) -> OcwMessageDkg {
+        OcwMessageDkg {
+            block_number: n,
+            sig_request_accounts: vec![vec![7; 32]],
+            validators_info: vec![
+                ValidatorInfo { x25519_public_key: [1; 32], ip_address: b"127.0.0.1:3001".to_vec(), tss_account: vec![9; 32] },
+                ValidatorInfo { x25519_public_key: [1; 32], ip_address: b"127.0.0.1:3002".to_vec(), tss_account: ME.to_vec() },
+            ],
+        }
+    }
+
+    fn facts<'a>(onchain: Option<&'a [Vec<u8>]>, best: u32, last: Option<u32>) -> NewUserFacts<'a> {
+        NewUserFacts {
+            own_tss_account: ME,
+            last_served_block: last,
+            best_block: best,
+            onchain_accounts: onchain,
+            expected_committee: None,
+            freshness_window: FRESHNESS_WINDOW_BLOCKS,
+        }
+    }
+
+    #[test]
+    fn accepts_consistent_request() {
+        let m = msg(10);
+        let on = m.sig_request_accounts.clone();
+        let v = judge(&m, &facts(Some(&on), 11, Some(9))).unwrap();
+        assert_eq!(v, NewUserVerdict::Accept { block: InclusionBlock(10), party_index: 1, accounts: vec![[7; 32]] });
+    }
+
+    #[test]
+    fn replay_and_staleness_edges() {
+        let m = msg(10);
+        let on = m.sig_request_accounts.clone();
+        assert!(matches!(judge(&m, &facts(Some(&on), 11, Some(10))), Err(NewUserRejection::Repeated { .. })));
+        assert!(matches!(judge(&m, &facts(Some(&on), 11, Some(11))), Err(NewUserRejection::Repeated { .. })));
+        // best == N: the OCW block is not yet visible here.
+        assert!(matches!(judge(&m, &facts(Some(&on), 10, None)), Err(NewUserRejection::Stale { .. })));
+        // best == N+1+window is the last fresh block; one more is stale.
+        assert!(judge(&m, &facts(Some(&on), 11 + FRESHNESS_WINDOW_BLOCKS, None)).is_ok());
+        assert!(matches!(
+            judge(&m, &facts(Some(&on), 12 + FRESHNESS_WINDOW_BLOCKS, None)),
+            Err(NewUserRejection::Stale { .. })
+        ));
+    }
+
+    #[test]
+    fn forged_lists_and_membership() {
+        let m = msg(10);
+        let other = vec![vec![8u8; 32]];
+        assert_eq!(judge(&m, &facts(Some(&other), 11, None)), Err(NewUserRejection::NotVerifiable { block: 10 }));
+        assert_eq!(judge(&m, &facts(None, 11, None)), Err(NewUserRejection::NotVerifiable { block: 10 }));
+        let mut not_me = m.clone();
+        not_me.validators_info.pop();
+        assert_eq!(judge(&not_me, &facts(Some(&m.sig_request_accounts), 11, None)), Ok(NewUserVerdict::NotInCommittee));
+        let mut empty = m.clone();
+        empty.sig_request_accounts.clear();
+        assert_eq!(judge(&empty, &facts(None, 11, None)), Ok(NewUserVerdict::NothingToDo));
+        let on = m.sig_request_accounts.clone();
+        let wrong_committee = vec![m.validators_info[1].clone()];
+        let mut f = facts(Some(&on), 11, None);
+        f.expected_committee = Some(&wrong_committee);
+        assert_eq!(judge(&m, &f), Err(NewUserRejection::CommitteeMismatch { block: 10 }));
+    }
+
+    #[test]
+    fn malformed_bodies() {
+        assert!(matches!(decode_request(&[1, 2, 3]), Err(NewUserRejection::Malformed(_))));
+        let mut body = msg(1).encode();
+        body.push(0);
+        assert!(matches!(decode_request(&body), Err(NewUserRejection::Malformed(_))));
+        assert_eq!(decode_request(&msg(1).encode()).unwrap(), msg(1));
+    }
+}
