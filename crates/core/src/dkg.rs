@@ -1,1 +1,460 @@
-//! dkg
+//! The registration DKG as a sans-IO session (§4.4, §4.6, DESIGN §5).
+//!
+//! Wraps the audited `cggmp21-keygen` non-threshold (n-of-n) key generation for secp256k1,
+//! driven through `round-based`'s state machine. The parties are ordered as the reference:
+//! subgroup 0's server, subgroup 1's server, then the user in `Private` mode. The execution id
+//! is `Blake2s-256(bincode(SessionId::Dkg{user, N}))`. Every outgoing message is wrapped in a
+//! [`DkgMessage`] signed with the sender's sr25519 key; incoming ones are checked (session,
+//! sender index and signature, addressee, duplicates) before the protocol sees them.
+//!
+//! The session never waits by itself: the driver feeds frames with [`DkgSession::handle`],
+//! sends what [`DkgProgress::outgoing`] lists, reports closed peers with
+//! [`DkgSession::peer_left`] and checks [`DkgSession::check_deadline`] with its own clock.
+
+use std::collections::{HashSet, VecDeque};
+
+use cggmp21_keygen::key_share::CoreKeyShare;
+use cggmp21_keygen::security_level::SecurityLevel128;
+use cggmp21_keygen::ExecutionId;
+use generic_ec::curves::Secp256k1;
+use round_based::state_machine::{ProceedResult, StateMachine};
+use round_based::{Incoming, MessageDestination, MessageType};
+
+use crate::keys::{self, Sr25519Pair};
+use crate::session::SessionId;
+use crate::types::{AccountId32, KeyVisibility, VerifyingKey};
+use crate::wire::{Reader, Writer};
+
+type Msg = cggmp21_keygen::NonThresholdMsg<Secp256k1, SecurityLevel128, sha2::Sha256>;
+type Output = Result<CoreKeyShare<Secp256k1>, cggmp21_keygen::KeygenError>;
+
+/// Domain separation of DKG message signatures.
+const DKG_MESSAGE_DOMAIN: &[u8] = b"entropy-register/dkg-message/v1";
+/// Largest DKG message accepted.
+pub const MAX_DKG_MESSAGE: usize = 1024 * 1024;
+const BROADCAST: u32 = u32::MAX;
+
+/// Why a DKG session failed, or a message was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DkgError {
+    /// The party list is unusable.
+    #[error("invalid party list: {0}")]
+    BadParties(String),
+    /// A message failed a check; it was dropped and the session state did not change.
+    #[error("refused a DKG message: {0}")]
+    BadMessage(String),
+    /// A peer disconnected before the key was generated.
+    #[error("party {0} left before the key generation finished")]
+    PeerLeft(AccountId32),
+    /// The deadline passed before the key was generated.
+    #[error("the key generation did not finish in time")]
+    Timeout,
+    /// The protocol itself aborted (a party misbehaved) or failed.
+    #[error("the key generation protocol failed: {0}")]
+    Protocol(String),
+    /// The session already ended.
+    #[error("the DKG session has already ended")]
+    Finished,
+}
+
+/// The DKG parties in protocol order: subgroup 0's server, subgroup 1's server, then the user in
+/// `Private` mode.
+pub fn dkg_parties(committee: &[AccountId32], user: AccountId32, visibility: &KeyVisibility) -> Vec<AccountId32> {
+    let mut parties = committee.to_vec();
+    if matches!(visibility, KeyVisibility::Private(_)) {
+        parties.push(user);
+    }
+    parties
+}
+
+/// One authenticated DKG protocol message as it travels inside a Noise frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DkgMessage {
+    /// The session.
+    pub session_id: SessionId,
+    /// Sender's party index.
+    pub from: u16,
+    /// Addressee's party index, `None` for a broadcast.
+    pub to: Option<u16>,
+    /// Sender's message counter (unique per sender and session).
+    pub seq: u64,
+    /// The protocol message (JSON of the library's message type).
+    pub payload: Vec<u8>,
+    /// sr25519 signature of the sender over the fields above.
+    pub signature: [u8; 64],
+}
+
+impl DkgMessage {
+    fn signed_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::fixint();
+        w.bytes(DKG_MESSAGE_DOMAIN)
+            .bytes(&self.session_id.to_bincode())
+            .u32(self.from as u32)
+            .u32(self.to.map(u32::from).unwrap_or(BROADCAST))
+            .bytes(&self.seq.to_le_bytes())
+            .vec_u8(&self.payload);
+        w.finish()
+    }
+
+    /// The wire form: session id ‖ from ‖ to ‖ seq ‖ payload ‖ signature (bincode fixint).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::fixint();
+        w.bytes(&self.session_id.to_bincode())
+            .u32(self.from as u32)
+            .u32(self.to.map(u32::from).unwrap_or(BROADCAST))
+            .bytes(&self.seq.to_le_bytes())
+            .vec_u8(&self.payload)
+            .bytes(&self.signature);
+        w.finish()
+    }
+
+    /// Parses the wire form.
+    pub fn from_bytes(b: &[u8]) -> Result<Self, DkgError> {
+        let bad = |e: crate::wire::WireError| DkgError::BadMessage(e.to_string());
+        if b.len() > MAX_DKG_MESSAGE {
+            return Err(DkgError::BadMessage(format!("{} bytes is oversize", b.len())));
+        }
+        // The session id has variable length: decode it through its own reader.
+        let mut r = Reader::fixint(b);
+        let tag = r.u32().map_err(bad)?;
+        let ss58 = r.string().map_err(bad)?;
+        let block = r.u32().map_err(bad)?;
+        let mut sid = Writer::fixint();
+        sid.u32(tag).string(&ss58).u32(block);
+        let session_id = SessionId::from_bincode(&sid.finish()).map_err(bad)?;
+        let from = r.u32().map_err(bad)?;
+        let to = r.u32().map_err(bad)?;
+        let seq = u64::from_le_bytes(r.array().map_err(bad)?);
+        let payload = r.vec_u8().map_err(bad)?;
+        let signature = r.array().map_err(bad)?;
+        r.finish().map_err(bad)?;
+        let from = u16::try_from(from).map_err(|_| DkgError::BadMessage("sender index out of range".into()))?;
+        let to = if to == BROADCAST {
+            None
+        } else {
+            Some(u16::try_from(to).map_err(|_| DkgError::BadMessage("addressee index out of range".into()))?)
+        };
+        Ok(DkgMessage { session_id, from, to, seq, payload, signature })
+    }
+}
+
+/// A message to send: its addressee's account and the bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    /// Who must receive it.
+    pub to: AccountId32,
+    /// The [`DkgMessage`] wire bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// What a step of the session produced.
+#[derive(Debug, Default)]
+pub struct DkgProgress {
+    /// Messages to deliver, in order.
+    pub outgoing: Vec<Outgoing>,
+    /// The result, once the protocol finished.
+    pub key_share: Option<KeyShare>,
+}
+
+/// A party's key share with its verifying key.
+#[derive(Clone)]
+pub struct KeyShare {
+    share: CoreKeyShare<Secp256k1>,
+    verifying_key: VerifyingKey,
+}
+
+impl core::fmt::Debug for KeyShare {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "KeyShare(party {} of {}, {:?})", self.party_index(), self.parties(), self.verifying_key)
+    }
+}
+
+impl KeyShare {
+    fn from_core(share: CoreKeyShare<Secp256k1>) -> Result<Self, DkgError> {
+        let pk = share.shared_public_key();
+        let verifying_key = VerifyingKey::from_bytes(&pk.to_bytes(true))
+            .map_err(|e| DkgError::Protocol(format!("library returned an invalid key: {e}")))?;
+        Ok(KeyShare { share, verifying_key })
+    }
+    /// The group's verifying key.
+    pub fn verifying_key(&self) -> VerifyingKey {
+        self.verifying_key
+    }
+    /// This share's party index.
+    pub fn party_index(&self) -> u16 {
+        self.share.i
+    }
+    /// Number of parties.
+    pub fn parties(&self) -> u16 {
+        self.share.n()
+    }
+    /// Serialized form (JSON of the library's key share; contains the secret share).
+    pub fn to_bytes(&self) -> zeroize::Zeroizing<Vec<u8>> {
+        zeroize::Zeroizing::new(serde_json::to_vec(&self.share).expect("key share serializes"))
+    }
+    /// Parses and validates a serialized key share.
+    pub fn from_bytes(b: &[u8]) -> Result<Self, DkgError> {
+        let share: CoreKeyShare<Secp256k1> =
+            serde_json::from_slice(b).map_err(|e| DkgError::BadMessage(format!("not a key share: {e}")))?;
+        Self::from_core(share)
+    }
+    /// The public key of this party's own share (`x·G`), as the library records it.
+    pub fn own_public_share(&self) -> [u8; 33] {
+        let p = self.share.public_shares[self.share.i as usize].to_bytes(true);
+        let mut out = [0u8; 33];
+        out.copy_from_slice(&p);
+        out
+    }
+}
+
+/// One party's DKG session.
+pub struct DkgSession {
+    session_id: SessionId,
+    parties: Vec<AccountId32>,
+    me: u16,
+    signer: Sr25519Pair,
+    machine: Box<dyn StateMachine<Output = Output, Msg = Msg>>,
+    inbox: VecDeque<Incoming<Msg>>,
+    seen: HashSet<(u16, u64)>,
+    next_seq: u64,
+    next_incoming_id: u64,
+    deadline_ms: Option<u64>,
+    finished: bool,
+}
+
+impl DkgSession {
+    /// Creates the session for `signer` among `parties` (protocol order, see [`dkg_parties`]).
+    pub fn new(session_id: SessionId, parties: Vec<AccountId32>, signer: Sr25519Pair) -> Result<Self, DkgError> {
+        if parties.len() < 2 {
+            return Err(DkgError::BadParties("a DKG needs at least two parties".into()));
+        }
+        let unique: HashSet<_> = parties.iter().collect();
+        if unique.len() != parties.len() {
+            return Err(DkgError::BadParties("a party appears twice".into()));
+        }
+        let me = parties
+            .iter()
+            .position(|p| *p == signer.account())
+            .ok_or_else(|| DkgError::BadParties(format!("{} is not a party", signer.account())))? as u16;
+        let n = parties.len() as u16;
+        let eid = session_id.shared_randomness();
+        let machine = round_based::state_machine::wrap_protocol(move |party| async move {
+            let mut rng = rand_core::OsRng;
+            cggmp21_keygen::keygen::<Secp256k1>(ExecutionId::new(&eid), me, n)
+                .start(&mut rng, party)
+                .await
+        });
+        Ok(DkgSession {
+            session_id,
+            parties,
+            me,
+            signer,
+            machine: Box::new(machine),
+            inbox: VecDeque::new(),
+            seen: HashSet::new(),
+            next_seq: 0,
+            next_incoming_id: 0,
+            deadline_ms: None,
+            finished: false,
+        })
+    }
+
+    /// Sets a deadline on the driver's clock (milliseconds, any epoch the driver uses).
+    pub fn set_deadline(&mut self, deadline_ms: u64) {
+        self.deadline_ms = Some(deadline_ms);
+    }
+
+    /// Ends the session with [`DkgError::Timeout`] if `now_ms` is past the deadline.
+    pub fn check_deadline(&mut self, now_ms: u64) -> Result<(), DkgError> {
+        match self.deadline_ms {
+            Some(d) if !self.finished && now_ms > d => {
+                self.finished = true;
+                Err(DkgError::Timeout)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// A peer's connection closed: ends the session with [`DkgError::PeerLeft`] unless done.
+    pub fn peer_left(&mut self, account: &AccountId32) -> Result<(), DkgError> {
+        if self.finished || !self.parties.contains(account) {
+            return Ok(());
+        }
+        self.finished = true;
+        Err(DkgError::PeerLeft(*account))
+    }
+
+    /// The session id.
+    pub fn session_id(&self) -> SessionId {
+        self.session_id
+    }
+
+    /// This party's index.
+    pub fn party_index(&self) -> u16 {
+        self.me
+    }
+
+    /// The parties, in protocol order.
+    pub fn parties(&self) -> &[AccountId32] {
+        &self.parties
+    }
+
+    /// Runs the first round: returns the messages to send.
+    pub fn start(&mut self) -> Result<DkgProgress, DkgError> {
+        self.drive()
+    }
+
+    /// Checks and feeds one received message. A refused message changes nothing.
+    pub fn handle(&mut self, bytes: &[u8]) -> Result<DkgProgress, DkgError> {
+        if self.finished {
+            return Err(DkgError::Finished);
+        }
+        let m = DkgMessage::from_bytes(bytes)?;
+        if m.session_id != self.session_id {
+            return Err(DkgError::BadMessage("message of another session".into()));
+        }
+        let sender = *self
+            .parties
+            .get(m.from as usize)
+            .ok_or_else(|| DkgError::BadMessage(format!("unknown sender index {}", m.from)))?;
+        if m.from == self.me {
+            return Err(DkgError::BadMessage("message claims to come from this party".into()));
+        }
+        if let Some(to) = m.to {
+            if to != self.me {
+                return Err(DkgError::BadMessage(format!("message addressed to party {to}")));
+            }
+        }
+        if !keys::verify(&sender.0, &m.signed_bytes(), &m.signature) {
+            return Err(DkgError::BadMessage(format!("bad signature for sender {sender}")));
+        }
+        if self.seen.contains(&(m.from, m.seq)) {
+            return Err(DkgError::BadMessage("duplicate message".into()));
+        }
+        let msg: Msg = serde_json::from_slice(&m.payload)
+            .map_err(|e| DkgError::BadMessage(format!("undecodable protocol message: {e}")))?;
+        self.seen.insert((m.from, m.seq));
+        self.inbox.push_back(Incoming {
+            id: self.next_incoming_id,
+            sender: m.from,
+            msg_type: if m.to.is_some() { MessageType::P2P } else { MessageType::Broadcast },
+            msg,
+        });
+        self.next_incoming_id += 1;
+        self.drive()
+    }
+
+    fn wrap(&mut self, to: Option<u16>, msg: &Msg) -> Vec<u8> {
+        let payload = serde_json::to_vec(msg).expect("protocol messages serialize");
+        let mut m = DkgMessage {
+            session_id: self.session_id,
+            from: self.me,
+            to,
+            seq: self.next_seq,
+            payload,
+            signature: [0; 64],
+        };
+        self.next_seq += 1;
+        m.signature = self.signer.sign(&m.signed_bytes());
+        m.to_bytes()
+    }
+
+    fn drive(&mut self) -> Result<DkgProgress, DkgError> {
+        if self.finished {
+            return Err(DkgError::Finished);
+        }
+        let mut progress = DkgProgress::default();
+        loop {
+            match self.machine.proceed() {
+                ProceedResult::SendMsg(out) => match out.recipient {
+                    MessageDestination::AllParties => {
+                        let bytes = self.wrap(None, &out.msg);
+                        for (i, p) in self.parties.iter().enumerate() {
+                            if i as u16 != self.me {
+                                progress.outgoing.push(Outgoing { to: *p, bytes: bytes.clone() });
+                            }
+                        }
+                    }
+                    MessageDestination::OneParty(j) => {
+                        let to = *self
+                            .parties
+                            .get(j as usize)
+                            .ok_or_else(|| DkgError::Protocol(format!("protocol addressed party {j}")))?;
+                        let bytes = self.wrap(Some(j), &out.msg);
+                        progress.outgoing.push(Outgoing { to, bytes });
+                    }
+                },
+                ProceedResult::NeedsOneMoreMessage => match self.inbox.pop_front() {
+                    Some(m) => {
+                        if self.machine.received_msg(m).is_err() {
+                            self.finished = true;
+                            return Err(DkgError::Protocol("state machine refused a message".into()));
+                        }
+                    }
+                    None => return Ok(progress),
+                },
+                ProceedResult::Yielded => continue,
+                ProceedResult::Output(out) => {
+                    self.finished = true;
+                    let share = out.map_err(|e| DkgError::Protocol(e.to_string()))?;
+                    progress.key_share = Some(KeyShare::from_core(share)?);
+                    return Ok(progress);
+                }
+                ProceedResult::Error(e) => {
+                    self.finished = true;
+                    return Err(DkgError::Protocol(e.to_string()));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::committee::InclusionBlock;
+
+    fn run(n: usize) -> Vec<KeyShare> {
+        let pairs: Vec<_> = (0..n).map(|i| Sr25519Pair::from_suri(&format!("//Party{i}")).unwrap()).collect();
+        let parties: Vec<_> = pairs.iter().map(|p| p.account()).collect();
+        let sid = SessionId::dkg(parties[n - 1], InclusionBlock(5));
+        let mut sessions: Vec<_> = pairs.into_iter().map(|p| DkgSession::new(sid, parties.clone(), p).unwrap()).collect();
+        let mut queue: VecDeque<Outgoing> = VecDeque::new();
+        for s in sessions.iter_mut() {
+            queue.extend(s.start().unwrap().outgoing);
+        }
+        let mut out: Vec<Option<KeyShare>> = vec![None; n];
+        while let Some(m) = queue.pop_front() {
+            let i = parties.iter().position(|p| *p == m.to).unwrap();
+            let p = sessions[i].handle(&m.bytes).unwrap();
+            queue.extend(p.outgoing);
+            if let Some(k) = p.key_share {
+                out[i] = Some(k);
+            }
+        }
+        out.into_iter().map(|k| k.expect("every party finished")).collect()
+    }
+
+    #[test]
+    fn two_party_dkg_agrees() {
+        let shares = run(2);
+        assert_eq!(shares[0].verifying_key(), shares[1].verifying_key());
+        assert_eq!(shares[1].party_index(), 1);
+        let back = KeyShare::from_bytes(&shares[0].to_bytes()).unwrap();
+        assert_eq!(back.verifying_key(), shares[0].verifying_key());
+    }
+
+    #[test]
+    fn parties_order_and_validation() {
+        let a = AccountId32([1; 32]);
+        let b = AccountId32([2; 32]);
+        let u = AccountId32([3; 32]);
+        assert_eq!(dkg_parties(&[a, b], u, &KeyVisibility::Public), vec![a, b]);
+        assert_eq!(dkg_parties(&[a, b], u, &KeyVisibility::Private([0; 32])), vec![a, b, u]);
+        let alice = Sr25519Pair::from_suri("//Alice").unwrap();
+        let sid = SessionId::dkg(u, InclusionBlock(1));
+        assert!(matches!(DkgSession::new(sid, vec![a, b], alice.clone()), Err(DkgError::BadParties(_))));
+        assert!(matches!(DkgSession::new(sid, vec![alice.account()], alice.clone()), Err(DkgError::BadParties(_))));
+        assert!(matches!(DkgSession::new(sid, vec![alice.account(), a, a], alice), Err(DkgError::BadParties(_))));
+    }
+}
