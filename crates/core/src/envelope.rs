@@ -205,6 +205,16 @@ impl EncryptedSignedMessage {
 
     /// HPKE-opens with the recipient's x25519 secret, returning the inner JSON bytes.
     pub fn decrypt(&self, recipient_secret: &[u8; 32]) -> Result<Zeroizing<Vec<u8>>, EnvelopeError> {
+        self.decrypt_with_aad(recipient_secret, b"")
+    }
+
+    /// [`Self::decrypt`] with explicit associated data (the protocol always uses none; the test
+    /// vectors exercise the parameter).
+    pub fn decrypt_with_aad(
+        &self,
+        recipient_secret: &[u8; 32],
+        aad: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, EnvelopeError> {
         let m = &self.hpke_message;
         if m.encapsulation.len() != 32 || m.ciphertext.len() < TAG_LEN {
             return Err(EnvelopeError::HpkeInvalidInput);
@@ -219,7 +229,7 @@ impl EncryptedSignedMessage {
             &enc,
             b"",
             &m.ciphertext,
-            b"",
+            aad,
         )
         .map(Zeroizing::new)
         .map_err(|_| EnvelopeError::HpkeOpen)
