@@ -1,1 +1,354 @@
-//! verify
+//! The client's decision whether a registration can be trusted (DESIGN §3.1 step 6).
+//!
+//! The client gathers what the chain says — the committee it computes itself from on-chain
+//! `SigningGroups`/`IsValidatorSynced`/`ThresholdServers` for block N+1, the confirmations it saw
+//! (each with the signer of its `confirm_register` extrinsic), `Registered[vk]` — and, optionally,
+//! servers' signed receipts and its own key share. This module decides; it does no IO.
+
+use codec::Encode;
+
+use crate::committee::InclusionBlock;
+use crate::keys::{self, Sr25519Pair};
+use crate::types::{AccountId32, KeyVisibility, RegisterArgs, RegisteredInfo, ServerInfo, VerifyingKey, SIGNING_PARTY_SIZE};
+
+/// Domain separation of server receipts.
+const RECEIPT_DOMAIN: &[u8] = b"entropy-register/receipt/v1";
+
+/// One `confirm_register` the client saw in a block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenConfirmation {
+    /// Signer of the extrinsic (a TSS account).
+    pub signer: AccountId32,
+    /// The subgroup it confirmed for.
+    pub subgroup: u8,
+    /// The verifying key it confirmed.
+    pub verifying_key: Vec<u8>,
+    /// Block it was included in.
+    pub block: u32,
+}
+
+/// What the client asked for and what it computed from chain state.
+#[derive(Debug, Clone)]
+pub struct Expectation<'a> {
+    /// The registering account.
+    pub account: AccountId32,
+    /// Block N that included the `register` call.
+    pub inclusion_block: InclusionBlock,
+    /// The call's arguments as submitted.
+    pub request: &'a RegisterArgs,
+    /// The committee computed with the core's rule for N+1, index = subgroup.
+    pub committee: &'a [ServerInfo],
+}
+
+/// A registration that passed every check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedRegistration {
+    /// The verifying key.
+    pub verifying_key: VerifyingKey,
+    /// The committee's TSS accounts, index = subgroup.
+    pub committee: Vec<AccountId32>,
+}
+
+/// Why a registration is not trustworthy. Every variant means: do not use the key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VerificationError {
+    /// The computed committee does not have one server per subgroup.
+    #[error("the committee must have {expected} members, found {found}")]
+    BadCommittee {
+        /// Subgroups.
+        expected: usize,
+        /// Members given.
+        found: usize,
+    },
+    /// A subgroup did not confirm.
+    #[error("subgroup {0} did not confirm")]
+    MissingConfirmation(u8),
+    /// A subgroup confirmed twice.
+    #[error("subgroup {0} confirmed more than once")]
+    DuplicateConfirmation(u8),
+    /// A confirmation names a subgroup that does not exist.
+    #[error("a confirmation names subgroup {0}, which does not exist")]
+    UnknownSubgroup(u8),
+    /// A confirmation was signed by a server that is not the committee member of its subgroup.
+    #[error("subgroup {subgroup} was confirmed by {signer}, but the committee member is {expected}")]
+    WrongSigner {
+        /// Subgroup.
+        subgroup: u8,
+        /// Who signed.
+        signer: AccountId32,
+        /// Who should have.
+        expected: AccountId32,
+    },
+    /// The confirmed key is not a valid verifying key.
+    #[error("a confirmation carries an invalid verifying key")]
+    InvalidKey,
+    /// Confirmations disagree on the key.
+    #[error("the subgroups confirmed different verifying keys")]
+    KeyMismatch,
+    /// `Registered[vk]` is absent.
+    #[error("the chain has no Registered entry for the confirmed key")]
+    NotRegistered,
+    /// `Registered[vk]` differs from the request.
+    #[error("Registered[vk] does not hold what was requested: {0}")]
+    RegisteredMismatch(&'static str),
+    /// The user's own share does not belong to the key.
+    #[error("the private key share does not belong to the registered verifying key")]
+    PrivateShareMismatch,
+    /// A private registration returned no share, or a public one did.
+    #[error("key share presence does not match the access mode")]
+    ShareModeMismatch,
+    /// A server receipt is invalid.
+    #[error("receipt from {server} is invalid: {why}")]
+    BadReceipt {
+        /// The server.
+        server: AccountId32,
+        /// What is wrong.
+        why: &'static str,
+    },
+}
+
+/// Checks confirmations against the expected committee and `Registered[vk]` against the
+/// request; in `Private` mode `own_share_vk` (the verifying key recorded in the user's share)
+/// must equal the confirmed key.
+pub fn verify_registration(
+    expected: &Expectation<'_>,
+    confirmations: &[SeenConfirmation],
+    registered: Option<&RegisteredInfo>,
+    own_share_vk: Option<&VerifyingKey>,
+) -> Result<VerifiedRegistration, VerificationError> {
+    if expected.committee.len() != SIGNING_PARTY_SIZE {
+        return Err(VerificationError::BadCommittee {
+            expected: SIGNING_PARTY_SIZE,
+            found: expected.committee.len(),
+        });
+    }
+    let mut by_subgroup: [Option<&SeenConfirmation>; SIGNING_PARTY_SIZE] = [None; SIGNING_PARTY_SIZE];
+    for c in confirmations {
+        let slot = by_subgroup
+            .get_mut(c.subgroup as usize)
+            .ok_or(VerificationError::UnknownSubgroup(c.subgroup))?;
+        if slot.is_some() {
+            return Err(VerificationError::DuplicateConfirmation(c.subgroup));
+        }
+        let member = expected.committee[c.subgroup as usize].tss_account;
+        if c.signer != member {
+            return Err(VerificationError::WrongSigner {
+                subgroup: c.subgroup,
+                signer: c.signer,
+                expected: member,
+            });
+        }
+        *slot = Some(c);
+    }
+    let mut key: Option<VerifyingKey> = None;
+    for (g, c) in by_subgroup.iter().enumerate() {
+        let c = c.ok_or(VerificationError::MissingConfirmation(g as u8))?;
+        let vk = VerifyingKey::from_bytes(&c.verifying_key).map_err(|_| VerificationError::InvalidKey)?;
+        match key {
+            None => key = Some(vk),
+            Some(k) if k != vk => return Err(VerificationError::KeyMismatch),
+            _ => {}
+        }
+    }
+    let verifying_key = key.ok_or(VerificationError::MissingConfirmation(0))?;
+    let info = registered.ok_or(VerificationError::NotRegistered)?;
+    let req = expected.request;
+    if info.key_visibility != req.key_visibility {
+        return Err(VerificationError::RegisteredMismatch("key visibility"));
+    }
+    if info.programs_data != req.programs_data {
+        return Err(VerificationError::RegisteredMismatch("programs"));
+    }
+    if info.program_modification_account != req.program_modification_account {
+        return Err(VerificationError::RegisteredMismatch("program modification account"));
+    }
+    match (&req.key_visibility, own_share_vk) {
+        (KeyVisibility::Private(_), Some(vk)) if *vk != verifying_key => {
+            return Err(VerificationError::PrivateShareMismatch)
+        }
+        (KeyVisibility::Private(_), None) | (KeyVisibility::Public, Some(_)) => {
+            return Err(VerificationError::ShareModeMismatch)
+        }
+        _ => {}
+    }
+    Ok(VerifiedRegistration {
+        verifying_key,
+        committee: expected.committee.iter().map(|s| s.tss_account).collect(),
+    })
+}
+
+/// A server's signed statement that it holds the share of `verifying_key` for `account`.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, codec::Decode, serde::Serialize, serde::Deserialize)]
+pub struct Receipt {
+    /// The registered account.
+    pub account: AccountId32,
+    /// Inclusion block N.
+    pub block_number: u32,
+    /// The server's subgroup.
+    pub subgroup: u8,
+    /// The verifying key.
+    pub verifying_key: VerifyingKey,
+    /// The server's TSS account.
+    pub server: AccountId32,
+    /// sr25519 signature over the statement.
+    #[serde(with = "sig_hex")]
+    pub signature: [u8; 64],
+}
+
+mod sig_hex {
+    use serde::{Deserialize, Deserializer, Serializer};
+    pub fn serialize<S: Serializer>(v: &[u8; 64], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&crate::hex::encode_0x(v))
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 64], D::Error> {
+        let s = String::deserialize(d)?;
+        crate::hex::decode_array(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Receipt {
+    fn statement(&self) -> Vec<u8> {
+        let mut b = RECEIPT_DOMAIN.to_vec();
+        (self.account, self.block_number, self.subgroup, self.verifying_key, self.server).encode_to(&mut b);
+        b
+    }
+
+    /// Signs a receipt as `server`.
+    pub fn sign(
+        server: &Sr25519Pair,
+        account: AccountId32,
+        block: InclusionBlock,
+        subgroup: u8,
+        verifying_key: VerifyingKey,
+    ) -> Self {
+        let mut r = Receipt {
+            account,
+            block_number: block.0,
+            subgroup,
+            verifying_key,
+            server: server.account(),
+            signature: [0; 64],
+        };
+        r.signature = server.sign(&r.statement());
+        r
+    }
+
+    /// Checks the receipt against the registration and the on-chain server set: the signature,
+    /// the account, block and key, and that `server_subgroup(server)` (from on-chain
+    /// `ThresholdToStash`/`ValidatorToSubgroup`) is the subgroup it claims.
+    pub fn verify(
+        &self,
+        account: &AccountId32,
+        block: InclusionBlock,
+        verifying_key: &VerifyingKey,
+        server_subgroup: impl FnOnce(&AccountId32) -> Option<u8>,
+    ) -> Result<(), VerificationError> {
+        let fail = |why| VerificationError::BadReceipt { server: self.server, why };
+        if !keys::verify(&self.server.0, &self.statement(), &self.signature) {
+            return Err(fail("signature does not verify"));
+        }
+        if &self.account != account || self.block_number != block.0 {
+            return Err(fail("it is for another registration"));
+        }
+        if &self.verifying_key != verifying_key {
+            return Err(fail("it names another verifying key"));
+        }
+        match server_subgroup(&self.server) {
+            Some(g) if g == self.subgroup => Ok(()),
+            Some(_) => Err(fail("the server is in another subgroup")),
+            None => Err(fail("the signer is not a threshold server on chain")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::{ProgramInstance, ProgramsData};
+
+    fn vk(n: u8) -> VerifyingKey {
+        use k256::elliptic_curve::sec1::ToEncodedPoint;
+        let sk = k256::SecretKey::from_slice(&[n; 32]).unwrap();
+        VerifyingKey::from_bytes(sk.public_key().to_encoded_point(true).as_bytes()).unwrap()
+    }
+
+    fn setup() -> (RegisterArgs, Vec<ServerInfo>) {
+        let req = RegisterArgs {
+            program_modification_account: AccountId32([9; 32]),
+            key_visibility: KeyVisibility::Public,
+            programs_data: ProgramsData::new(vec![ProgramInstance { program_pointer: [0; 32], program_config: vec![] }]).unwrap(),
+        };
+        let committee = (0..2)
+            .map(|i| ServerInfo { tss_account: AccountId32([i + 1; 32]), x25519_public_key: [0; 32], endpoint: vec![] })
+            .collect();
+        (req, committee)
+    }
+
+    fn conf(signer: u8, subgroup: u8, key: &VerifyingKey) -> SeenConfirmation {
+        SeenConfirmation { signer: AccountId32([signer; 32]), subgroup, verifying_key: key.as_bytes().to_vec(), block: 3 }
+    }
+
+    fn info(req: &RegisterArgs) -> RegisteredInfo {
+        RegisteredInfo {
+            key_visibility: req.key_visibility,
+            programs_data: req.programs_data.clone(),
+            program_modification_account: req.program_modification_account,
+            version_number: 1,
+        }
+    }
+
+    #[test]
+    fn accepts_exact_committee_and_rejects_everything_else() {
+        let (req, committee) = setup();
+        let e = Expectation { account: AccountId32([7; 32]), inclusion_block: InclusionBlock(2), request: &req, committee: &committee };
+        let k = vk(1);
+        let ok = verify_registration(&e, &[conf(1, 0, &k), conf(2, 1, &k)], Some(&info(&req)), None).unwrap();
+        assert_eq!(ok.verifying_key, k);
+        use VerificationError::*;
+        let check = |c: &[SeenConfirmation], i: Option<&RegisteredInfo>| verify_registration(&e, c, i, None).unwrap_err();
+        assert_eq!(check(&[conf(1, 0, &k)], Some(&info(&req))), MissingConfirmation(1));
+        assert_eq!(check(&[conf(1, 0, &k), conf(1, 0, &k)], Some(&info(&req))), DuplicateConfirmation(0));
+        assert!(matches!(check(&[conf(1, 0, &k), conf(3, 1, &k)], Some(&info(&req))), WrongSigner { .. }));
+        assert_eq!(check(&[conf(1, 0, &k), conf(2, 1, &vk(2))], Some(&info(&req))), KeyMismatch);
+        assert_eq!(check(&[conf(1, 0, &k), conf(2, 5, &k)], Some(&info(&req))), UnknownSubgroup(5));
+        assert_eq!(check(&[conf(1, 0, &k), conf(2, 1, &k)], None), NotRegistered);
+        let mut other = info(&req);
+        other.program_modification_account = AccountId32([8; 32]);
+        assert!(matches!(check(&[conf(1, 0, &k), conf(2, 1, &k)], Some(&other)), RegisteredMismatch(_)));
+        let mut bad = conf(2, 1, &k);
+        bad.verifying_key[0] = 0x05;
+        assert_eq!(check(&[conf(1, 0, &k), bad], Some(&info(&req))), InvalidKey);
+        // A share in public mode is a mode mismatch.
+        assert_eq!(verify_registration(&e, &[conf(1, 0, &k), conf(2, 1, &k)], Some(&info(&req)), Some(&k)).unwrap_err(), ShareModeMismatch);
+    }
+
+    #[test]
+    fn private_share_must_match() {
+        let (mut req, committee) = setup();
+        req.key_visibility = KeyVisibility::Private([4; 32]);
+        let e = Expectation { account: AccountId32([7; 32]), inclusion_block: InclusionBlock(2), request: &req, committee: &committee };
+        let k = vk(1);
+        let c = [conf(1, 0, &k), conf(2, 1, &k)];
+        assert!(verify_registration(&e, &c, Some(&info(&req)), Some(&k)).is_ok());
+        assert_eq!(verify_registration(&e, &c, Some(&info(&req)), Some(&vk(2))).unwrap_err(), VerificationError::PrivateShareMismatch);
+        assert_eq!(verify_registration(&e, &c, Some(&info(&req)), None).unwrap_err(), VerificationError::ShareModeMismatch);
+    }
+
+    #[test]
+    fn receipts() {
+        let server = Sr25519Pair::from_suri("//Server").unwrap();
+        let acct = AccountId32([7; 32]);
+        let k = vk(3);
+        let r = Receipt::sign(&server, acct, InclusionBlock(4), 1, k);
+        let json = serde_json::to_string(&r).unwrap();
+        let r: Receipt = serde_json::from_str(&json).unwrap();
+        assert!(r.verify(&acct, InclusionBlock(4), &k, |_| Some(1)).is_ok());
+        assert!(r.verify(&acct, InclusionBlock(4), &k, |_| Some(0)).is_err());
+        assert!(r.verify(&acct, InclusionBlock(4), &k, |_| None).is_err());
+        assert!(r.verify(&acct, InclusionBlock(5), &k, |_| Some(1)).is_err());
+        assert!(r.verify(&acct, InclusionBlock(4), &vk(4), |_| Some(1)).is_err());
+        let mut forged = r.clone();
+        forged.subgroup = 0;
+        assert!(forged.verify(&acct, InclusionBlock(4), &k, |_| Some(0)).is_err());
+    }
+}
