@@ -120,8 +120,12 @@ mod tests {
     #[test]
     fn unsynced_member_is_skipped_in_order() {
         let g = groups();
-        let c = select_committee(CommitteeBlock(1), |i| g.get(i as usize).cloned(), |v| *v != 'B')
-            .unwrap();
+        let c = select_committee(
+            CommitteeBlock(1),
+            |i| g.get(i as usize).cloned(),
+            |v| *v != 'B',
+        )
+        .unwrap();
         // [A, C] remains; 1 mod 2 = 1 -> C, which had index 2 originally.
         assert_eq!(c[0].stash, 'C');
         assert_eq!(c[0].original_index, 2);
@@ -136,14 +140,22 @@ mod tests {
 
     #[test]
     fn missing_or_empty_groups() {
-        let one = vec![vec!['A']];
+        let one = [vec!['A']];
         assert_eq!(
-            select_committee(CommitteeBlock(3), |i| one.get(i as usize).cloned(), |_| true),
+            select_committee(
+                CommitteeBlock(3),
+                |i| one.get(i as usize).cloned(),
+                |_| true
+            ),
             Err(CommitteeError::SigningGroupError { subgroup: 1 })
         );
-        let empty = vec![vec![], vec!['A']];
+        let empty = [vec![], vec!['A']];
         assert_eq!(
-            select_committee(CommitteeBlock(3), |i| empty.get(i as usize).cloned(), |_: &char| true),
+            select_committee(
+                CommitteeBlock(3),
+                |i| empty.get(i as usize).cloned(),
+                |_: &char| true
+            ),
             Err(CommitteeError::NoSyncedValidators { subgroup: 0 })
         );
     }

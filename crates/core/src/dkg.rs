@@ -59,7 +59,11 @@ pub enum DkgError {
 
 /// The DKG parties in protocol order: subgroup 0's server, subgroup 1's server, then the user in
 /// `Private` mode.
-pub fn dkg_parties(committee: &[AccountId32], user: AccountId32, visibility: &KeyVisibility) -> Vec<AccountId32> {
+pub fn dkg_parties(
+    committee: &[AccountId32],
+    user: AccountId32,
+    visibility: &KeyVisibility,
+) -> Vec<AccountId32> {
     let mut parties = committee.to_vec();
     if matches!(visibility, KeyVisibility::Private(_)) {
         parties.push(user);
@@ -112,7 +116,10 @@ impl DkgMessage {
     pub fn from_bytes(b: &[u8]) -> Result<Self, DkgError> {
         let bad = |e: crate::wire::WireError| DkgError::BadMessage(e.to_string());
         if b.len() > MAX_DKG_MESSAGE {
-            return Err(DkgError::BadMessage(format!("{} bytes is oversize", b.len())));
+            return Err(DkgError::BadMessage(format!(
+                "{} bytes is oversize",
+                b.len()
+            )));
         }
         // The session id has variable length: decode it through its own reader.
         let mut r = Reader::fixint(b);
@@ -128,13 +135,24 @@ impl DkgMessage {
         let payload = r.vec_u8().map_err(bad)?;
         let signature = r.array().map_err(bad)?;
         r.finish().map_err(bad)?;
-        let from = u16::try_from(from).map_err(|_| DkgError::BadMessage("sender index out of range".into()))?;
+        let from = u16::try_from(from)
+            .map_err(|_| DkgError::BadMessage("sender index out of range".into()))?;
         let to = if to == BROADCAST {
             None
         } else {
-            Some(u16::try_from(to).map_err(|_| DkgError::BadMessage("addressee index out of range".into()))?)
+            Some(
+                u16::try_from(to)
+                    .map_err(|_| DkgError::BadMessage("addressee index out of range".into()))?,
+            )
         };
-        Ok(DkgMessage { session_id, from, to, seq, payload, signature })
+        Ok(DkgMessage {
+            session_id,
+            from,
+            to,
+            seq,
+            payload,
+            signature,
+        })
     }
 }
 
@@ -165,7 +183,13 @@ pub struct KeyShare {
 
 impl core::fmt::Debug for KeyShare {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "KeyShare(party {} of {}, {:?})", self.party_index(), self.parties(), self.verifying_key)
+        write!(
+            f,
+            "KeyShare(party {} of {}, {:?})",
+            self.party_index(),
+            self.parties(),
+            self.verifying_key
+        )
     }
 }
 
@@ -174,7 +198,10 @@ impl KeyShare {
         let pk = share.shared_public_key();
         let verifying_key = VerifyingKey::from_bytes(&pk.to_bytes(true))
             .map_err(|e| DkgError::Protocol(format!("library returned an invalid key: {e}")))?;
-        Ok(KeyShare { share, verifying_key })
+        Ok(KeyShare {
+            share,
+            verifying_key,
+        })
     }
     /// The group's verifying key.
     pub fn verifying_key(&self) -> VerifyingKey {
@@ -194,8 +221,8 @@ impl KeyShare {
     }
     /// Parses and validates a serialized key share.
     pub fn from_bytes(b: &[u8]) -> Result<Self, DkgError> {
-        let share: CoreKeyShare<Secp256k1> =
-            serde_json::from_slice(b).map_err(|e| DkgError::BadMessage(format!("not a key share: {e}")))?;
+        let share: CoreKeyShare<Secp256k1> = serde_json::from_slice(b)
+            .map_err(|e| DkgError::BadMessage(format!("not a key share: {e}")))?;
         Self::from_core(share)
     }
     /// The public key of this party's own share (`x·G`), as the library records it.
@@ -224,9 +251,15 @@ pub struct DkgSession {
 
 impl DkgSession {
     /// Creates the session for `signer` among `parties` (protocol order, see [`dkg_parties`]).
-    pub fn new(session_id: SessionId, parties: Vec<AccountId32>, signer: Sr25519Pair) -> Result<Self, DkgError> {
+    pub fn new(
+        session_id: SessionId,
+        parties: Vec<AccountId32>,
+        signer: Sr25519Pair,
+    ) -> Result<Self, DkgError> {
         if parties.len() < 2 {
-            return Err(DkgError::BadParties("a DKG needs at least two parties".into()));
+            return Err(DkgError::BadParties(
+                "a DKG needs at least two parties".into(),
+            ));
         }
         let unique: HashSet<_> = parties.iter().collect();
         if unique.len() != parties.len() {
@@ -235,7 +268,8 @@ impl DkgSession {
         let me = parties
             .iter()
             .position(|p| *p == signer.account())
-            .ok_or_else(|| DkgError::BadParties(format!("{} is not a party", signer.account())))? as u16;
+            .ok_or_else(|| DkgError::BadParties(format!("{} is not a party", signer.account())))?
+            as u16;
         let n = parties.len() as u16;
         let eid = session_id.shared_randomness();
         let machine = round_based::state_machine::wrap_protocol(move |party| async move {
@@ -318,15 +352,21 @@ impl DkgSession {
             .get(m.from as usize)
             .ok_or_else(|| DkgError::BadMessage(format!("unknown sender index {}", m.from)))?;
         if m.from == self.me {
-            return Err(DkgError::BadMessage("message claims to come from this party".into()));
+            return Err(DkgError::BadMessage(
+                "message claims to come from this party".into(),
+            ));
         }
         if let Some(to) = m.to {
             if to != self.me {
-                return Err(DkgError::BadMessage(format!("message addressed to party {to}")));
+                return Err(DkgError::BadMessage(format!(
+                    "message addressed to party {to}"
+                )));
             }
         }
         if !keys::verify(&sender.0, &m.signed_bytes(), &m.signature) {
-            return Err(DkgError::BadMessage(format!("bad signature for sender {sender}")));
+            return Err(DkgError::BadMessage(format!(
+                "bad signature for sender {sender}"
+            )));
         }
         if self.seen.contains(&(m.from, m.seq)) {
             return Err(DkgError::BadMessage("duplicate message".into()));
@@ -337,7 +377,11 @@ impl DkgSession {
         self.inbox.push_back(Incoming {
             id: self.next_incoming_id,
             sender: m.from,
-            msg_type: if m.to.is_some() { MessageType::P2P } else { MessageType::Broadcast },
+            msg_type: if m.to.is_some() {
+                MessageType::P2P
+            } else {
+                MessageType::Broadcast
+            },
             msg,
         });
         self.next_incoming_id += 1;
@@ -371,15 +415,17 @@ impl DkgSession {
                         let bytes = self.wrap(None, &out.msg);
                         for (i, p) in self.parties.iter().enumerate() {
                             if i as u16 != self.me {
-                                progress.outgoing.push(Outgoing { to: *p, bytes: bytes.clone() });
+                                progress.outgoing.push(Outgoing {
+                                    to: *p,
+                                    bytes: bytes.clone(),
+                                });
                             }
                         }
                     }
                     MessageDestination::OneParty(j) => {
-                        let to = *self
-                            .parties
-                            .get(j as usize)
-                            .ok_or_else(|| DkgError::Protocol(format!("protocol addressed party {j}")))?;
+                        let to = *self.parties.get(j as usize).ok_or_else(|| {
+                            DkgError::Protocol(format!("protocol addressed party {j}"))
+                        })?;
                         let bytes = self.wrap(Some(j), &out.msg);
                         progress.outgoing.push(Outgoing { to, bytes });
                     }
@@ -388,7 +434,9 @@ impl DkgSession {
                     Some(m) => {
                         if self.machine.received_msg(m).is_err() {
                             self.finished = true;
-                            return Err(DkgError::Protocol("state machine refused a message".into()));
+                            return Err(DkgError::Protocol(
+                                "state machine refused a message".into(),
+                            ));
                         }
                     }
                     None => return Ok(progress),
@@ -415,10 +463,15 @@ mod tests {
     use crate::committee::InclusionBlock;
 
     fn run(n: usize) -> Vec<KeyShare> {
-        let pairs: Vec<_> = (0..n).map(|i| Sr25519Pair::from_suri(&format!("//Party{i}")).unwrap()).collect();
+        let pairs: Vec<_> = (0..n)
+            .map(|i| Sr25519Pair::from_suri(&format!("//Party{i}")).unwrap())
+            .collect();
         let parties: Vec<_> = pairs.iter().map(|p| p.account()).collect();
         let sid = SessionId::dkg(parties[n - 1], InclusionBlock(5));
-        let mut sessions: Vec<_> = pairs.into_iter().map(|p| DkgSession::new(sid, parties.clone(), p).unwrap()).collect();
+        let mut sessions: Vec<_> = pairs
+            .into_iter()
+            .map(|p| DkgSession::new(sid, parties.clone(), p).unwrap())
+            .collect();
         let mut queue: VecDeque<Outgoing> = VecDeque::new();
         for s in sessions.iter_mut() {
             queue.extend(s.start().unwrap().outgoing);
@@ -432,7 +485,9 @@ mod tests {
                 out[i] = Some(k);
             }
         }
-        out.into_iter().map(|k| k.expect("every party finished")).collect()
+        out.into_iter()
+            .map(|k| k.expect("every party finished"))
+            .collect()
     }
 
     #[test]
@@ -450,11 +505,23 @@ mod tests {
         let b = AccountId32([2; 32]);
         let u = AccountId32([3; 32]);
         assert_eq!(dkg_parties(&[a, b], u, &KeyVisibility::Public), vec![a, b]);
-        assert_eq!(dkg_parties(&[a, b], u, &KeyVisibility::Private([0; 32])), vec![a, b, u]);
+        assert_eq!(
+            dkg_parties(&[a, b], u, &KeyVisibility::Private([0; 32])),
+            vec![a, b, u]
+        );
         let alice = Sr25519Pair::from_suri("//Alice").unwrap();
         let sid = SessionId::dkg(u, InclusionBlock(1));
-        assert!(matches!(DkgSession::new(sid, vec![a, b], alice.clone()), Err(DkgError::BadParties(_))));
-        assert!(matches!(DkgSession::new(sid, vec![alice.account()], alice.clone()), Err(DkgError::BadParties(_))));
-        assert!(matches!(DkgSession::new(sid, vec![alice.account(), a, a], alice), Err(DkgError::BadParties(_))));
+        assert!(matches!(
+            DkgSession::new(sid, vec![a, b], alice.clone()),
+            Err(DkgError::BadParties(_))
+        ));
+        assert!(matches!(
+            DkgSession::new(sid, vec![alice.account()], alice.clone()),
+            Err(DkgError::BadParties(_))
+        ));
+        assert!(matches!(
+            DkgSession::new(sid, vec![alice.account(), a, a], alice),
+            Err(DkgError::BadParties(_))
+        ));
     }
 }

@@ -103,9 +103,10 @@ impl SignedMessage {
     pub fn from_json(json: &[u8]) -> Result<Self, EnvelopeError> {
         let j: SignedMessageJson =
             serde_json::from_slice(json).map_err(|e| EnvelopeError::BadInnerJson(e.to_string()))?;
-        let message = crate::hex::decode(&j.message).map_err(|e| EnvelopeError::BadInnerJson(e.to_string()))?;
-        let signature =
-            crate::hex::decode_array::<64>(&j.signature).map_err(|e| EnvelopeError::BadInnerJson(e.to_string()))?;
+        let message = crate::hex::decode(&j.message)
+            .map_err(|e| EnvelopeError::BadInnerJson(e.to_string()))?;
+        let signature = crate::hex::decode_array::<64>(&j.signature)
+            .map_err(|e| EnvelopeError::BadInnerJson(e.to_string()))?;
         Ok(SignedMessage {
             message,
             sender: j.sender,
@@ -204,7 +205,10 @@ impl EncryptedSignedMessage {
     }
 
     /// HPKE-opens with the recipient's x25519 secret, returning the inner JSON bytes.
-    pub fn decrypt(&self, recipient_secret: &[u8; 32]) -> Result<Zeroizing<Vec<u8>>, EnvelopeError> {
+    pub fn decrypt(
+        &self,
+        recipient_secret: &[u8; 32],
+    ) -> Result<Zeroizing<Vec<u8>>, EnvelopeError> {
         self.decrypt_with_aad(recipient_secret, b"")
     }
 
@@ -268,20 +272,32 @@ mod tests {
         assert_eq!(&opened.message[..], b"{\"k\":1}");
         assert_eq!(opened.sender, alice.account());
         // wrong recipient key
-        assert_eq!(parsed.open(&other.secret_bytes()).unwrap_err(), EnvelopeError::HpkeOpen);
+        assert_eq!(
+            parsed.open(&other.secret_bytes()).unwrap_err(),
+            EnvelopeError::HpkeOpen
+        );
         // every flipped ciphertext byte fails
         for i in 0..parsed.hpke_message.ciphertext.len() {
             let mut bad = parsed.clone();
             bad.hpke_message.ciphertext[i] ^= 1;
-            assert_eq!(bad.open(&server.secret_bytes()).unwrap_err(), EnvelopeError::HpkeOpen);
+            assert_eq!(
+                bad.open(&server.secret_bytes()).unwrap_err(),
+                EnvelopeError::HpkeOpen
+            );
         }
         let mut bad = parsed.clone();
         bad.hpke_message.encapsulation[0] ^= 1;
         assert!(bad.open(&server.secret_bytes()).is_err());
         let mut short = parsed.clone();
         short.hpke_message.ciphertext.truncate(10);
-        assert_eq!(short.open(&server.secret_bytes()).unwrap_err(), EnvelopeError::HpkeInvalidInput);
-        assert!(matches!(EncryptedSignedMessage::from_json(b"{}"), Err(EnvelopeError::BadJson(_))));
+        assert_eq!(
+            short.open(&server.secret_bytes()).unwrap_err(),
+            EnvelopeError::HpkeInvalidInput
+        );
+        assert!(matches!(
+            EncryptedSignedMessage::from_json(b"{}"),
+            Err(EnvelopeError::BadJson(_))
+        ));
     }
 
     #[test]
@@ -295,8 +311,22 @@ mod tests {
         // Seal a forged inner message by hand.
         let pk = <KemT as Kem>::PublicKey::from_bytes(&server.public).unwrap();
         let (enc, ct) = hpke::single_shot_seal::<ChaCha20Poly1305, HkdfSha256, KemT>(
-            &OpModeS::Base, &pk, b"", signed.to_json().as_bytes(), b"").unwrap();
-        let env = EncryptedSignedMessage { hpke_message: HpkeMessage { ciphertext: ct, encapsulation: enc.to_bytes().to_vec() } };
-        assert_eq!(env.open(&server.secret_bytes()).unwrap_err(), EnvelopeError::BadSignature);
+            &OpModeS::Base,
+            &pk,
+            b"",
+            signed.to_json().as_bytes(),
+            b"",
+        )
+        .unwrap();
+        let env = EncryptedSignedMessage {
+            hpke_message: HpkeMessage {
+                ciphertext: ct,
+                encapsulation: enc.to_bytes().to_vec(),
+            },
+        };
+        assert_eq!(
+            env.open(&server.secret_bytes()).unwrap_err(),
+            EnvelopeError::BadSignature
+        );
     }
 }

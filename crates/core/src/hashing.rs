@@ -48,7 +48,12 @@ pub fn storage_prefix(pallet: &str, storage: &str) -> Vec<u8> {
 }
 
 /// Full storage key of one map entry: prefix ‖ hasher(SCALE(key)).
-pub fn storage_map_key(pallet: &str, storage: &str, hasher: StorageHasher, key_scale: &[u8]) -> Vec<u8> {
+pub fn storage_map_key(
+    pallet: &str,
+    storage: &str,
+    hasher: StorageHasher,
+    key_scale: &[u8],
+) -> Vec<u8> {
     let mut out = storage_prefix(pallet, storage);
     out.extend_from_slice(&hasher.hash(key_scale));
     out
@@ -63,7 +68,10 @@ pub fn program_pointer(
     oracle_data_pointer: &[u8],
 ) -> [u8; 32] {
     let mut data = Vec::with_capacity(
-        bytecode.len() + configuration_schema.len() + auxiliary_data_schema.len() + oracle_data_pointer.len(),
+        bytecode.len()
+            + configuration_schema.len()
+            + auxiliary_data_schema.len()
+            + oracle_data_pointer.len(),
     );
     data.extend_from_slice(bytecode);
     data.extend_from_slice(configuration_schema);

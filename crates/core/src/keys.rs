@@ -17,7 +17,8 @@ pub const HKDF_INFO_SR25519: &[u8] = b"sr25519-threshold-account";
 /// HKDF info for the server's x25519 key.
 pub const HKDF_INFO_X25519: &[u8] = b"X25519-keypair";
 /// Substrate's development phrase (`//Alice` etc. derive from it).
-pub const DEV_PHRASE: &str = "bottom drive obey lake curtain smoke basket hold race lonely fit walk";
+pub const DEV_PHRASE: &str =
+    "bottom drive obey lake curtain smoke basket hold race lonely fit walk";
 
 /// Why a key could not be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -46,7 +47,8 @@ impl core::fmt::Debug for Sr25519Pair {
 impl Sr25519Pair {
     /// From a 32-byte mini secret (sp-core `Pair::from_seed`, Ed25519 expansion).
     pub fn from_mini_secret(seed: &[u8; 32]) -> Result<Self, KeyError> {
-        let mini = MiniSecretKey::from_bytes(seed).map_err(|e| KeyError::BadSecret(e.to_string()))?;
+        let mini =
+            MiniSecretKey::from_bytes(seed).map_err(|e| KeyError::BadSecret(e.to_string()))?;
         Ok(Sr25519Pair(mini.expand_to_keypair(ExpansionMode::Ed25519)))
     }
 
@@ -58,7 +60,8 @@ impl Sr25519Pair {
 
     /// From the 64-byte ed25519-expanded form (the polkadot-js format).
     pub fn from_ed25519_expanded(bytes: &[u8]) -> Result<Self, KeyError> {
-        let sk = SecretKey::from_ed25519_bytes(bytes).map_err(|e| KeyError::BadSecret(e.to_string()))?;
+        let sk =
+            SecretKey::from_ed25519_bytes(bytes).map_err(|e| KeyError::BadSecret(e.to_string()))?;
         Ok(Sr25519Pair(sk.to_keypair()))
     }
 
@@ -139,9 +142,14 @@ pub fn derive_suri(suri: &str) -> Result<DerivedAccount, KeyError> {
         Some(i) => (main[..i].trim(), &main[i..]),
         None => (main.trim(), ""),
     };
-    let phrase = if phrase.is_empty() { DEV_PHRASE } else { phrase };
+    let phrase = if phrase.is_empty() {
+        DEV_PHRASE
+    } else {
+        phrase
+    };
     let mini: Zeroizing<[u8; 32]> = if let Some(hex) = phrase.strip_prefix("0x") {
-        let bytes = crate::hex::decode_array::<32>(hex).map_err(|e| KeyError::BadSuri(e.to_string()))?;
+        let bytes =
+            crate::hex::decode_array::<32>(hex).map_err(|e| KeyError::BadSuri(e.to_string()))?;
         Zeroizing::new(bytes)
     } else {
         let m = bip39::Mnemonic::parse_in_normalized(bip39::Language::English, phrase)
@@ -213,7 +221,11 @@ impl X25519Keypair {
 
 impl core::fmt::Debug for X25519Keypair {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "X25519Keypair(public 0x{})", crate::hex::encode(&self.public))
+        write!(
+            f,
+            "X25519Keypair(public 0x{})",
+            crate::hex::encode(&self.public)
+        )
     }
 }
 
@@ -246,8 +258,10 @@ pub fn derive_tss_keys(mnemonic: &str) -> Result<TssDerivation, KeyError> {
     let hk = Hkdf::<Sha256>::new(None, &seed[..]);
     let mut sr = Zeroizing::new([0u8; 32]);
     let mut x = Zeroizing::new([0u8; 32]);
-    hk.expand(HKDF_INFO_SR25519, &mut sr[..]).expect("32 bytes is a valid HKDF length");
-    hk.expand(HKDF_INFO_X25519, &mut x[..]).expect("32 bytes is a valid HKDF length");
+    hk.expand(HKDF_INFO_SR25519, &mut sr[..])
+        .expect("32 bytes is a valid HKDF length");
+    hk.expand(HKDF_INFO_X25519, &mut x[..])
+        .expect("32 bytes is a valid HKDF length");
     let keys = TssKeys {
         account: Sr25519Pair::from_mini_secret(&sr)?,
         x25519: X25519Keypair::from_secret(*x),
@@ -263,7 +277,9 @@ pub fn derive_tss_keys(mnemonic: &str) -> Result<TssDerivation, KeyError> {
 /// The development mnemonics of the reference's threshold servers (§4.1).
 pub fn dev_tss_mnemonic(name: &str) -> Option<&'static str> {
     Some(match name {
-        "alice" => "alarm mutual concert decrease hurry invest culture survey diagram crash snap click",
+        "alice" => {
+            "alarm mutual concert decrease hurry invest culture survey diagram crash snap click"
+        }
         "bob" => "where sight patient orphan general short empower hope party hurt month voice",
         "charlie" => "lake carry still awful point mention bike category tornado plate brass lock",
         "dave" => "beef dutch panic monkey black glad audit twice humor gossip wealth drive",
@@ -279,7 +295,10 @@ mod tests {
     #[test]
     fn alice_dev_account_and_signature() {
         let alice = Sr25519Pair::from_suri("//Alice").unwrap();
-        assert_eq!(alice.account().to_ss58(), "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY");
+        assert_eq!(
+            alice.account().to_ss58(),
+            "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
+        );
         let sig = alice.sign(b"hello");
         assert!(verify(&alice.public(), b"hello", &sig));
         assert!(!verify(&alice.public(), b"hellO", &sig));
@@ -299,7 +318,13 @@ mod tests {
 
     #[test]
     fn bad_inputs() {
-        assert!(matches!(derive_tss_keys("not a mnemonic"), Err(KeyError::BadMnemonic(_))));
-        assert!(matches!(Sr25519Pair::from_suri("//Alice//"), Err(KeyError::BadSuri(_))));
+        assert!(matches!(
+            derive_tss_keys("not a mnemonic"),
+            Err(KeyError::BadMnemonic(_))
+        ));
+        assert!(matches!(
+            Sr25519Pair::from_suri("//Alice//"),
+            Err(KeyError::BadSuri(_))
+        ));
     }
 }

@@ -20,7 +20,11 @@ pub struct ScryptParams {
 
 impl ScryptParams {
     /// The reference's parameters (scrypt 0.11 `Params::default()`): log_n 17, r 8, p 1.
-    pub const REFERENCE: ScryptParams = ScryptParams { log_n: 17, r: 8, p: 1 };
+    pub const REFERENCE: ScryptParams = ScryptParams {
+        log_n: 17,
+        r: 8,
+        p: 1,
+    };
 }
 
 /// Length of the stored salt.
@@ -57,7 +61,8 @@ impl RecordKey {
         let p = scrypt::Params::new(params.log_n, params.r, params.p, 32)
             .map_err(|e| KvdbError::BadParams(e.to_string()))?;
         let mut key = Zeroizing::new([0u8; 32]);
-        scrypt::scrypt(password, salt, &p, &mut key[..]).map_err(|e| KvdbError::BadParams(e.to_string()))?;
+        scrypt::scrypt(password, salt, &p, &mut key[..])
+            .map_err(|e| KvdbError::BadParams(e.to_string()))?;
         Ok(RecordKey(key))
     }
     /// Wraps raw key bytes.
@@ -116,7 +121,11 @@ mod tests {
     use super::*;
 
     fn fast() -> ScryptParams {
-        ScryptParams { log_n: 4, r: 8, p: 1 }
+        ScryptParams {
+            log_n: 4,
+            r: 8,
+            p: 1,
+        }
     }
 
     #[test]
@@ -130,7 +139,13 @@ mod tests {
             assert!(k.open_value(&bad).is_err(), "flipping byte {i} must fail");
         }
         let wrong = RecordKey::derive(b"pw2", &[1; 32], fast()).unwrap();
-        assert_eq!(wrong.open_value(&rec).unwrap_err(), KvdbError::DecryptionFailed);
-        assert!(matches!(k.open(&rec[..rec.len() - 1]), Err(KvdbError::Malformed(_))));
+        assert_eq!(
+            wrong.open_value(&rec).unwrap_err(),
+            KvdbError::DecryptionFailed
+        );
+        assert!(matches!(
+            k.open(&rec[..rec.len() - 1]),
+            Err(KvdbError::Malformed(_))
+        ));
     }
 }

@@ -35,9 +35,11 @@ pub mod noise;
 #[cfg(feature = "std")]
 pub mod session;
 #[cfg(feature = "std")]
-pub mod verify;
-#[cfg(feature = "std")]
 pub mod vectors;
+#[cfg(feature = "std")]
+pub mod verify;
 
-pub use committee::{select_committee, CommitteeBlock, CommitteeError, CommitteeMember, InclusionBlock};
+pub use committee::{
+    select_committee, CommitteeBlock, CommitteeError, CommitteeMember, InclusionBlock,
+};
 pub use types::*;

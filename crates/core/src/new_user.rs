@@ -72,7 +72,9 @@ pub enum NewUserRejection {
         best: u32,
     },
     /// The account list does not hash to `Registry::Dkg(N)`.
-    #[error("data is not verifiable: the account list does not match Registry::Dkg({block}) on chain")]
+    #[error(
+        "data is not verifiable: the account list does not match Registry::Dkg({block}) on chain"
+    )]
     NotVerifiable {
         /// N of the request.
         block: u32,
@@ -109,7 +111,10 @@ pub fn decode_request(body: &[u8]) -> Result<OcwMessageDkg, NewUserRejection> {
 
 /// Judges a decoded request against chain facts, in the reference's order: empty → 204,
 /// not a member → 421, then replay, freshness, account-list digest (and committee, if known).
-pub fn judge(msg: &OcwMessageDkg, facts: &NewUserFacts<'_>) -> Result<NewUserVerdict, NewUserRejection> {
+pub fn judge(
+    msg: &OcwMessageDkg,
+    facts: &NewUserFacts<'_>,
+) -> Result<NewUserVerdict, NewUserRejection> {
     if msg.sig_request_accounts.is_empty() {
         return Ok(NewUserVerdict::NothingToDo);
     }
@@ -150,10 +155,13 @@ pub fn judge(msg: &OcwMessageDkg, facts: &NewUserFacts<'_>) -> Result<NewUserVer
     }
     let mut accounts = Vec::with_capacity(msg.sig_request_accounts.len());
     for (index, a) in msg.sig_request_accounts.iter().enumerate() {
-        let arr: [u8; 32] = a.as_slice().try_into().map_err(|_| NewUserRejection::BadAccount {
-            index,
-            len: a.len(),
-        })?;
+        let arr: [u8; 32] = a
+            .as_slice()
+            .try_into()
+            .map_err(|_| NewUserRejection::BadAccount {
+                index,
+                len: a.len(),
+            })?;
         accounts.push(arr);
     }
     Ok(NewUserVerdict::Accept {
@@ -175,8 +183,16 @@ mod tests {
             block_number: n,
             sig_request_accounts: vec![vec![7; 32]],
             validators_info: vec![
-                ValidatorInfo { x25519_public_key: [1; 32], ip_address: b"127.0.0.1:3001".to_vec(), tss_account: vec![9; 32] },
-                ValidatorInfo { x25519_public_key: [1; 32], ip_address: b"127.0.0.1:3002".to_vec(), tss_account: ME.to_vec() },
+                ValidatorInfo {
+                    x25519_public_key: [1; 32],
+                    ip_address: b"127.0.0.1:3001".to_vec(),
+                    tss_account: vec![9; 32],
+                },
+                ValidatorInfo {
+                    x25519_public_key: [1; 32],
+                    ip_address: b"127.0.0.1:3002".to_vec(),
+                    tss_account: ME.to_vec(),
+                },
             ],
         }
     }
@@ -197,17 +213,33 @@ mod tests {
         let m = msg(10);
         let on = m.sig_request_accounts.clone();
         let v = judge(&m, &facts(Some(&on), 11, Some(9))).unwrap();
-        assert_eq!(v, NewUserVerdict::Accept { block: InclusionBlock(10), party_index: 1, accounts: vec![[7; 32]] });
+        assert_eq!(
+            v,
+            NewUserVerdict::Accept {
+                block: InclusionBlock(10),
+                party_index: 1,
+                accounts: vec![[7; 32]]
+            }
+        );
     }
 
     #[test]
     fn replay_and_staleness_edges() {
         let m = msg(10);
         let on = m.sig_request_accounts.clone();
-        assert!(matches!(judge(&m, &facts(Some(&on), 11, Some(10))), Err(NewUserRejection::Repeated { .. })));
-        assert!(matches!(judge(&m, &facts(Some(&on), 11, Some(11))), Err(NewUserRejection::Repeated { .. })));
+        assert!(matches!(
+            judge(&m, &facts(Some(&on), 11, Some(10))),
+            Err(NewUserRejection::Repeated { .. })
+        ));
+        assert!(matches!(
+            judge(&m, &facts(Some(&on), 11, Some(11))),
+            Err(NewUserRejection::Repeated { .. })
+        ));
         // best == N: the OCW block is not yet visible here.
-        assert!(matches!(judge(&m, &facts(Some(&on), 10, None)), Err(NewUserRejection::Stale { .. })));
+        assert!(matches!(
+            judge(&m, &facts(Some(&on), 10, None)),
+            Err(NewUserRejection::Stale { .. })
+        ));
         // best == N+1+window is the last fresh block; one more is stale.
         assert!(judge(&m, &facts(Some(&on), 11 + FRESHNESS_WINDOW_BLOCKS, None)).is_ok());
         assert!(matches!(
@@ -220,27 +252,48 @@ mod tests {
     fn forged_lists_and_membership() {
         let m = msg(10);
         let other = vec![vec![8u8; 32]];
-        assert_eq!(judge(&m, &facts(Some(&other), 11, None)), Err(NewUserRejection::NotVerifiable { block: 10 }));
-        assert_eq!(judge(&m, &facts(None, 11, None)), Err(NewUserRejection::NotVerifiable { block: 10 }));
+        assert_eq!(
+            judge(&m, &facts(Some(&other), 11, None)),
+            Err(NewUserRejection::NotVerifiable { block: 10 })
+        );
+        assert_eq!(
+            judge(&m, &facts(None, 11, None)),
+            Err(NewUserRejection::NotVerifiable { block: 10 })
+        );
         let mut not_me = m.clone();
         not_me.validators_info.pop();
-        assert_eq!(judge(&not_me, &facts(Some(&m.sig_request_accounts), 11, None)), Ok(NewUserVerdict::NotInCommittee));
+        assert_eq!(
+            judge(&not_me, &facts(Some(&m.sig_request_accounts), 11, None)),
+            Ok(NewUserVerdict::NotInCommittee)
+        );
         let mut empty = m.clone();
         empty.sig_request_accounts.clear();
-        assert_eq!(judge(&empty, &facts(None, 11, None)), Ok(NewUserVerdict::NothingToDo));
+        assert_eq!(
+            judge(&empty, &facts(None, 11, None)),
+            Ok(NewUserVerdict::NothingToDo)
+        );
         let on = m.sig_request_accounts.clone();
         let wrong_committee = vec![m.validators_info[1].clone()];
         let mut f = facts(Some(&on), 11, None);
         f.expected_committee = Some(&wrong_committee);
-        assert_eq!(judge(&m, &f), Err(NewUserRejection::CommitteeMismatch { block: 10 }));
+        assert_eq!(
+            judge(&m, &f),
+            Err(NewUserRejection::CommitteeMismatch { block: 10 })
+        );
     }
 
     #[test]
     fn malformed_bodies() {
-        assert!(matches!(decode_request(&[1, 2, 3]), Err(NewUserRejection::Malformed(_))));
+        assert!(matches!(
+            decode_request(&[1, 2, 3]),
+            Err(NewUserRejection::Malformed(_))
+        ));
         let mut body = msg(1).encode();
         body.push(0);
-        assert!(matches!(decode_request(&body), Err(NewUserRejection::Malformed(_))));
+        assert!(matches!(
+            decode_request(&body),
+            Err(NewUserRejection::Malformed(_))
+        ));
         assert_eq!(decode_request(&msg(1).encode()).unwrap(), msg(1));
     }
 }

@@ -61,7 +61,10 @@ fn write_hs(hs: &mut HandshakeState, payload: &[u8]) -> Result<Vec<u8>, NoiseErr
 
 fn read_hs(hs: &mut HandshakeState, frame: &[u8]) -> Result<Vec<u8>, NoiseError> {
     if frame.is_empty() || frame.len() > NOISE_MAX_MESSAGE {
-        return Err(NoiseError::BadFrame(format!("handshake frame of {} bytes", frame.len())));
+        return Err(NoiseError::BadFrame(format!(
+            "handshake frame of {} bytes",
+            frame.len()
+        )));
     }
     let mut buf = vec![0u8; NOISE_MAX_MESSAGE];
     let n = hs.read_message(frame, &mut buf).map_err(noise_err)?;
@@ -103,7 +106,12 @@ impl Initiator {
         read_hs(&mut self.hs, frame)?;
         let msg3 = write_hs(&mut self.hs, &self.subscribe)?;
         let transport = self.hs.into_transport_mode().map_err(noise_err)?;
-        Ok((AwaitingReply { channel: Channel::new(transport)? }, msg3))
+        Ok((
+            AwaitingReply {
+                channel: Channel::new(transport)?,
+            },
+            msg3,
+        ))
     }
 }
 
@@ -133,12 +141,17 @@ pub struct Responder {
 impl Responder {
     /// A responder with the server's static secret.
     pub fn new(local_secret: &[u8; 32]) -> Result<Self, NoiseError> {
-        let hs = builder(local_secret)?.build_responder().map_err(noise_err)?;
+        let hs = builder(local_secret)?
+            .build_responder()
+            .map_err(noise_err)?;
         Ok(Responder { hs })
     }
 
     /// Reads message 1, returns message 2.
-    pub fn read_message1(mut self, frame: &[u8]) -> Result<(ResponderAwaiting3, Vec<u8>), NoiseError> {
+    pub fn read_message1(
+        mut self,
+        frame: &[u8],
+    ) -> Result<(ResponderAwaiting3, Vec<u8>), NoiseError> {
         read_hs(&mut self.hs, frame)?;
         let msg2 = write_hs(&mut self.hs, &[])?;
         Ok((ResponderAwaiting3 { hs: self.hs }, msg2))
@@ -181,14 +194,18 @@ pub struct PendingSubscription {
 impl PendingSubscription {
     /// Accepts: returns the open channel and the `Ok(())` reply frame.
     pub fn accept(mut self) -> Result<(Channel, Vec<u8>), NoiseError> {
-        let reply = self.channel.encrypt(&crate::wire::encode_subscribe_response(&Ok(())))?;
+        let reply = self
+            .channel
+            .encrypt(&crate::wire::encode_subscribe_response(&Ok(())))?;
         Ok((self.channel, reply))
     }
 
     /// Refuses with a reason: returns the `Err(reason)` reply frame to send before closing.
     pub fn reject(mut self, reason: &str) -> Result<Vec<u8>, NoiseError> {
         self.channel
-            .encrypt(&crate::wire::encode_subscribe_response(&Err(reason.to_string())))
+            .encrypt(&crate::wire::encode_subscribe_response(&Err(
+                reason.to_string()
+            )))
     }
 }
 
@@ -231,7 +248,10 @@ impl Channel {
             pieces.push(&[]);
         }
         for piece in pieces {
-            let n = self.transport.write_message(piece, &mut buf).map_err(noise_err)?;
+            let n = self
+                .transport
+                .write_message(piece, &mut buf)
+                .map_err(noise_err)?;
             frame.extend_from_slice(&buf[..n]);
         }
         Ok(frame)
@@ -243,15 +263,24 @@ impl Channel {
             return Err(NoiseError::BadFrame("empty frame".into()));
         }
         if frame.len() > MAX_APP_MESSAGE + 16 * MAX_APP_MESSAGE.div_ceil(NOISE_MAX_CHUNK) {
-            return Err(NoiseError::BadFrame(format!("frame of {} bytes is oversize", frame.len())));
+            return Err(NoiseError::BadFrame(format!(
+                "frame of {} bytes is oversize",
+                frame.len()
+            )));
         }
         let mut out = Vec::with_capacity(frame.len());
         let mut buf = vec![0u8; NOISE_MAX_MESSAGE];
         for chunk in frame.chunks(NOISE_MAX_MESSAGE) {
             if chunk.len() < 16 {
-                return Err(NoiseError::BadFrame(format!("chunk of {} bytes is shorter than a tag", chunk.len())));
+                return Err(NoiseError::BadFrame(format!(
+                    "chunk of {} bytes is shorter than a tag",
+                    chunk.len()
+                )));
             }
-            let n = self.transport.read_message(chunk, &mut buf).map_err(noise_err)?;
+            let n = self
+                .transport
+                .read_message(chunk, &mut buf)
+                .map_err(noise_err)?;
             out.extend_from_slice(&buf[..n]);
         }
         Ok(out)
@@ -269,9 +298,19 @@ mod tests {
         responder: Channel,
     }
 
-    fn handshake(client_key: &X25519Keypair, server_key: &X25519Keypair, dialed_key: [u8; 32]) -> Result<Pair, NoiseError> {
+    fn handshake(
+        client_key: &X25519Keypair,
+        server_key: &X25519Keypair,
+        dialed_key: [u8; 32],
+    ) -> Result<Pair, NoiseError> {
         let alice = Sr25519Pair::from_suri("//Alice").unwrap();
-        let sub = SubscribeMessage::new(SessionId::Dkg { user: alice.account(), block_number: 3 }, &alice);
+        let sub = SubscribeMessage::new(
+            SessionId::Dkg {
+                user: alice.account(),
+                block_number: 3,
+            },
+            &alice,
+        );
         let (init, m1) = Initiator::start(&client_key.secret_bytes(), &dialed_key, &sub)?;
         let (resp, m2) = Responder::new(&server_key.secret_bytes())?.read_message1(&m1)?;
         let (waiting, m3) = init.read_message2(&m2)?;
@@ -280,7 +319,10 @@ mod tests {
         assert_eq!(pending.remote_static, client_key.public);
         let (responder, reply) = pending.accept()?;
         let initiator = waiting.read_reply(&reply)?;
-        Ok(Pair { initiator, responder })
+        Ok(Pair {
+            initiator,
+            responder,
+        })
     }
 
     #[test]
@@ -288,7 +330,14 @@ mod tests {
         let c = X25519Keypair::generate();
         let s = X25519Keypair::generate();
         let mut p = handshake(&c, &s, s.public).unwrap();
-        for len in [0usize, 1, NOISE_MAX_CHUNK - 1, NOISE_MAX_CHUNK, NOISE_MAX_CHUNK + 1, 3 * NOISE_MAX_CHUNK + 7] {
+        for len in [
+            0usize,
+            1,
+            NOISE_MAX_CHUNK - 1,
+            NOISE_MAX_CHUNK,
+            NOISE_MAX_CHUNK + 1,
+            3 * NOISE_MAX_CHUNK + 7,
+        ] {
             let msg: Vec<u8> = (0..len).map(|i| i as u8).collect();
             let frame = p.initiator.encrypt(&msg).unwrap();
             assert_eq!(frame.len(), len + 16 * len.div_ceil(NOISE_MAX_CHUNK).max(1));
@@ -304,7 +353,10 @@ mod tests {
         let s = X25519Keypair::generate();
         let impostor = X25519Keypair::generate();
         // The client expects `s` but talks to `impostor`.
-        assert!(matches!(handshake(&c, &impostor, s.public), Err(NoiseError::Noise(_))));
+        assert!(matches!(
+            handshake(&c, &impostor, s.public),
+            Err(NoiseError::Noise(_))
+        ));
     }
 
     #[test]
@@ -318,10 +370,22 @@ mod tests {
         assert!(p.responder.decrypt(&bad).is_err());
         let mut p = handshake(&c, &s, s.public).unwrap();
         let frame = p.initiator.encrypt(b"hello").unwrap();
-        assert!(matches!(p.responder.decrypt(&frame[..10]), Err(NoiseError::BadFrame(_))));
-        assert!(matches!(p.responder.decrypt(&[]), Err(NoiseError::BadFrame(_))));
-        assert!(p.initiator.encrypt(&vec![0u8; MAX_APP_MESSAGE + 1]).is_err());
-        assert!(matches!(p.responder.decrypt(&vec![0u8; MAX_APP_MESSAGE * 2]), Err(NoiseError::BadFrame(_))));
+        assert!(matches!(
+            p.responder.decrypt(&frame[..10]),
+            Err(NoiseError::BadFrame(_))
+        ));
+        assert!(matches!(
+            p.responder.decrypt(&[]),
+            Err(NoiseError::BadFrame(_))
+        ));
+        assert!(p
+            .initiator
+            .encrypt(&vec![0u8; MAX_APP_MESSAGE + 1])
+            .is_err());
+        assert!(matches!(
+            p.responder.decrypt(&vec![0u8; MAX_APP_MESSAGE * 2]),
+            Err(NoiseError::BadFrame(_))
+        ));
     }
 
     #[test]
@@ -329,12 +393,24 @@ mod tests {
         let c = X25519Keypair::generate();
         let s = X25519Keypair::generate();
         let alice = Sr25519Pair::from_suri("//Alice").unwrap();
-        let sub = SubscribeMessage::new(SessionId::Dkg { user: alice.account(), block_number: 3 }, &alice);
+        let sub = SubscribeMessage::new(
+            SessionId::Dkg {
+                user: alice.account(),
+                block_number: 3,
+            },
+            &alice,
+        );
         let (init, m1) = Initiator::start(&c.secret_bytes(), &s.public, &sub).unwrap();
-        let (resp, m2) = Responder::new(&s.secret_bytes()).unwrap().read_message1(&m1).unwrap();
+        let (resp, m2) = Responder::new(&s.secret_bytes())
+            .unwrap()
+            .read_message1(&m1)
+            .unwrap();
         let (waiting, m3) = init.read_message2(&m2).unwrap();
         let pending = resp.read_message3(&m3).unwrap();
         let reply = pending.reject("No listener for this session").unwrap();
-        assert_eq!(waiting.read_reply(&reply).err(), Some(NoiseError::Refused("No listener for this session".into())));
+        assert_eq!(
+            waiting.read_reply(&reply).err(),
+            Some(NoiseError::Refused("No listener for this session".into()))
+        );
     }
 }

@@ -138,7 +138,11 @@ impl SubscribeMessage {
 
     /// Checks the signature.
     pub fn verify_signature(&self) -> bool {
-        keys::verify(&self.public_key.0, &self.session_id.to_bincode(), &self.signature)
+        keys::verify(
+            &self.public_key.0,
+            &self.session_id.to_bincode(),
+            &self.signature,
+        )
     }
 
     /// The responder's checks (§4.5): signature, known session, and the (account, Noise static
@@ -171,18 +175,36 @@ mod tests {
     #[test]
     fn subscription_round_trip_and_checks() {
         let alice = Sr25519Pair::from_suri("//Alice").unwrap();
-        let sid = SessionId::Dkg { user: alice.account(), block_number: 7 };
+        let sid = SessionId::Dkg {
+            user: alice.account(),
+            block_number: 7,
+        };
         let sub = SubscribeMessage::new(sid, &alice);
         let decoded = SubscribeMessage::from_bincode(&sub.to_bincode()).unwrap();
         assert_eq!(decoded, sub);
         let key = [5u8; 32];
         assert_eq!(sub.check(&key, true, |_| Some(key)), Ok(()));
-        assert_eq!(sub.check(&key, false, |_| Some(key)), Err(SubscribeRejection::UnknownSession));
-        assert_eq!(sub.check(&key, true, |_| Some([6; 32])), Err(SubscribeRejection::NotAParty(alice.account())));
-        assert_eq!(sub.check(&key, true, |_| None), Err(SubscribeRejection::NotAParty(alice.account())));
+        assert_eq!(
+            sub.check(&key, false, |_| Some(key)),
+            Err(SubscribeRejection::UnknownSession)
+        );
+        assert_eq!(
+            sub.check(&key, true, |_| Some([6; 32])),
+            Err(SubscribeRejection::NotAParty(alice.account()))
+        );
+        assert_eq!(
+            sub.check(&key, true, |_| None),
+            Err(SubscribeRejection::NotAParty(alice.account()))
+        );
         let mut forged = sub.clone();
-        forged.session_id = SessionId::Dkg { user: alice.account(), block_number: 8 };
-        assert_eq!(forged.check(&key, true, |_| Some(key)), Err(SubscribeRejection::BadSignature));
+        forged.session_id = SessionId::Dkg {
+            user: alice.account(),
+            block_number: 8,
+        };
+        assert_eq!(
+            forged.check(&key, true, |_| Some(key)),
+            Err(SubscribeRejection::BadSignature)
+        );
         let mut bytes = sub.to_bincode();
         bytes.push(0);
         assert!(SubscribeMessage::from_bincode(&bytes).is_err());

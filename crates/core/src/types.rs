@@ -28,7 +28,18 @@ pub const KEY_VERSION_NUMBER: u8 = 1;
 /// A 32-byte account id (sr25519 public key). SCALE: the raw 32 bytes; serde: SS58 (prefix 42),
 /// as `AccountId32` travels in the reference's JSON.
 #[derive(
-    Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Encode, Decode, MaxEncodedLen, TypeInfo, Default,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Encode,
+    Decode,
+    MaxEncodedLen,
+    TypeInfo,
+    Default,
 )]
 pub struct AccountId32(pub [u8; 32]);
 
@@ -262,7 +273,17 @@ pub type ProgramsData = BoundedVec<ProgramInstance, MAX_PROGRAMS>;
 
 /// Who holds key shares (§1.2). SCALE: `0x00` or `0x01 ‖ 32 bytes`.
 #[derive(
-    Clone, Copy, PartialEq, Eq, Encode, Decode, TypeInfo, MaxEncodedLen, Serialize, Deserialize, Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Encode,
+    Decode,
+    TypeInfo,
+    MaxEncodedLen,
+    Serialize,
+    Deserialize,
+    Debug,
 )]
 pub enum KeyVisibility {
     /// The servers alone hold all shares.

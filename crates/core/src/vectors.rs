@@ -36,11 +36,26 @@ type Handler = fn(&Value) -> Computed;
 
 /// Names of the groups this runner knows.
 pub const KNOWN_GROUPS: &[&str] = &[
-    "scale_key_visibility", "scale_program_instance", "scale_programs_data", "scale_register_args",
-    "scale_confirm_register_call", "scale_ocw_message_dkg", "scale_registering_details",
-    "scale_registered_info", "scale_server_info", "scale_decode_errors", "program_pointer",
-    "dev_accounts", "tss_keys", "storage_keys", "hpke_signed_message_open", "session_id",
-    "subscribe_message", "bincode_subscribe_response", "committee_selection", "eth_address",
+    "scale_key_visibility",
+    "scale_program_instance",
+    "scale_programs_data",
+    "scale_register_args",
+    "scale_confirm_register_call",
+    "scale_ocw_message_dkg",
+    "scale_registering_details",
+    "scale_registered_info",
+    "scale_server_info",
+    "scale_decode_errors",
+    "program_pointer",
+    "dev_accounts",
+    "tss_keys",
+    "storage_keys",
+    "hpke_signed_message_open",
+    "session_id",
+    "subscribe_message",
+    "bincode_subscribe_response",
+    "committee_selection",
+    "eth_address",
     "kvdb_record",
 ];
 
@@ -115,7 +130,10 @@ fn hexv(b: &[u8]) -> Value {
     Value::String(crate::hex::encode_0x(b))
 }
 fn out<const N: usize>(fields: [(&str, Value); N]) -> Computed {
-    Ok(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+    Ok(fields
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect())
 }
 
 fn key_visibility(i: &Value) -> Result<KeyVisibility, (String, Map<String, Value>)> {
@@ -161,7 +179,10 @@ fn register_args(i: &Value) -> Result<RegisterArgs, (String, Map<String, Value>)
 
 fn scale_register_args(i: &Value) -> Computed {
     let a = register_args(i)?;
-    out([("args_scale", hexv(&a.encode())), ("call_data", hexv(&a.call_data()))])
+    out([
+        ("args_scale", hexv(&a.encode())),
+        ("call_data", hexv(&a.call_data())),
+    ])
 }
 
 fn scale_confirm_register_call(i: &Value) -> Computed {
@@ -172,7 +193,10 @@ fn scale_confirm_register_call(i: &Value) -> Computed {
         signing_subgroup: num(&i["signing_subgroup"])? as u8,
         verifying_key: vk,
     };
-    out([("args_scale", hexv(&a.encode())), ("call_data", hexv(&a.call_data()))])
+    out([
+        ("args_scale", hexv(&a.encode())),
+        ("call_data", hexv(&a.call_data())),
+    ])
 }
 
 fn scale_ocw_message_dkg(i: &Value) -> Computed {
@@ -213,7 +237,9 @@ fn optional_vk(v: &Value) -> Result<Option<VerifyingKeyBytes>, (String, Map<Stri
     if v.is_null() {
         return Ok(None);
     }
-    VerifyingKeyBytes::new(bytes(v)?).map(Some).map_err(|_| bad("verifying_key"))
+    VerifyingKeyBytes::new(bytes(v)?)
+        .map(Some)
+        .map_err(|_| bad("verifying_key"))
 }
 
 fn scale_registering_details(i: &Value) -> Computed {
@@ -302,23 +328,40 @@ fn dev_accounts(i: &Value) -> Computed {
     out([
         ("public", hexv(&d.pair.public())),
         ("ss58", Value::String(d.pair.account().to_ss58())),
-        ("mini_secret", d.mini_secret.as_ref().map(|m| hexv(&m[..])).unwrap_or(Value::Null)),
+        (
+            "mini_secret",
+            d.mini_secret
+                .as_ref()
+                .map(|m| hexv(&m[..]))
+                .unwrap_or(Value::Null),
+        ),
         ("secret_key_scalar", hexv(&secret[..32])),
-        ("secret_key", if soft { Value::Null } else { hexv(&secret[..]) }),
+        (
+            "secret_key",
+            if soft { Value::Null } else { hexv(&secret[..]) },
+        ),
         (
             "secret_key_ed25519_expanded",
-            if soft { Value::Null } else { hexv(&d.pair.secret_ed25519_expanded()[..]) },
+            if soft {
+                Value::Null
+            } else {
+                hexv(&d.pair.secret_ed25519_expanded()[..])
+            },
         ),
     ])
 }
 
 fn tss_keys(i: &Value) -> Computed {
-    let d = keys::derive_tss_keys(&string(&i["mnemonic"])?).map_err(|e| (format!("KeyError({e})"), Map::new()))?;
+    let d = keys::derive_tss_keys(&string(&i["mnemonic"])?)
+        .map_err(|e| (format!("KeyError({e})"), Map::new()))?;
     out([
         ("bip39_seed", hexv(&d.bip39_seed[..])),
         ("sr25519_mini_secret", hexv(&d.sr25519_mini_secret[..])),
         ("tss_account", hexv(&d.keys.account.public())),
-        ("tss_account_ss58", Value::String(d.keys.account.account().to_ss58())),
+        (
+            "tss_account_ss58",
+            Value::String(d.keys.account.account().to_ss58()),
+        ),
         ("x25519_secret", hexv(&d.x25519_secret[..])),
         ("x25519_public", hexv(&d.keys.x25519.public)),
     ])
@@ -344,7 +387,9 @@ fn storage_keys(i: &Value) -> Computed {
     }
     let key_scale = match i["key_type"].as_str() {
         Some("AccountId32") => AccountId32(arr(key)?).encode(),
-        Some("VerifyingKey") => VerifyingKeyBytes::new(bytes(key)?).map_err(|_| bad("key"))?.encode(),
+        Some("VerifyingKey") => VerifyingKeyBytes::new(bytes(key)?)
+            .map_err(|_| bad("key"))?
+            .encode(),
         Some("u32") => (num(key)? as u32).encode(),
         Some("u8") => (num(key)? as u8).encode(),
         Some("u64") => num(key)?.encode(),
@@ -355,7 +400,9 @@ fn storage_keys(i: &Value) -> Computed {
     o.insert("hashed_key".into(), hexv(&hashed));
     o.insert(
         "storage_key".into(),
-        hexv(&hashing::storage_map_key(&pallet, &storage, hasher, &key_scale)),
+        hexv(&hashing::storage_map_key(
+            &pallet, &storage, hasher, &key_scale,
+        )),
     );
     Ok(o)
 }
@@ -363,15 +410,23 @@ fn storage_keys(i: &Value) -> Computed {
 fn hpke_open(i: &Value) -> Computed {
     let json = string(&i["json"])?;
     let secret: [u8; 32] = arr(&i["recipient_x25519_secret"])?;
-    let aad = if i["associated_data"].is_null() { Vec::new() } else { bytes(&i["associated_data"])? };
-    let env = EncryptedSignedMessage::from_json(json.as_bytes()).map_err(|e| (e.label().to_string(), Map::new()))?;
-    let plain = env.decrypt_with_aad(&secret, &aad).map_err(|e| (e.label().to_string(), Map::new()))?;
+    let aad = if i["associated_data"].is_null() {
+        Vec::new()
+    } else {
+        bytes(&i["associated_data"])?
+    };
+    let env = EncryptedSignedMessage::from_json(json.as_bytes())
+        .map_err(|e| (e.label().to_string(), Map::new()))?;
+    let plain = env
+        .decrypt_with_aad(&secret, &aad)
+        .map_err(|e| (e.label().to_string(), Map::new()))?;
     let mut partial = Map::new();
     partial.insert(
         "signed_message_json".into(),
         Value::String(String::from_utf8_lossy(&plain).into_owned()),
     );
-    let signed = crate::envelope::SignedMessage::from_json(&plain).map_err(|e| (e.label().to_string(), partial.clone()))?;
+    let signed = crate::envelope::SignedMessage::from_json(&plain)
+        .map_err(|e| (e.label().to_string(), partial.clone()))?;
     if !signed.verify() {
         return Err(("BadSignature".into(), partial));
     }
@@ -380,7 +435,10 @@ fn hpke_open(i: &Value) -> Computed {
     partial.insert("sender_ss58".into(), Value::String(signed.sender.to_ss58()));
     partial.insert(
         "receiver_x25519".into(),
-        signed.receiver_x25519.map(|k| hexv(&k)).unwrap_or(Value::Null),
+        signed
+            .receiver_x25519
+            .map(|k| hexv(&k))
+            .unwrap_or(Value::Null),
     );
     Ok(partial)
 }
@@ -412,7 +470,8 @@ fn session_id(i: &Value) -> Computed {
 
 fn subscribe_message(i: &Value) -> Computed {
     let b = bytes(&i["bincode"])?;
-    let m = SubscribeMessage::from_bincode(&b).map_err(|e| (format!("Malformed({e})"), Map::new()))?;
+    let m =
+        SubscribeMessage::from_bincode(&b).map_err(|e| (format!("Malformed({e})"), Map::new()))?;
     if m.to_bincode() != b {
         return Err(("RoundTripMismatch".into(), Map::new()));
     }
@@ -431,25 +490,50 @@ fn committee_selection(i: &Value) -> Computed {
         .as_array()
         .ok_or_else(|| bad("signing_groups"))?
         .iter()
-        .map(|g| g.as_array().ok_or_else(|| bad("group"))?.iter().map(arr).collect())
+        .map(|g| {
+            g.as_array()
+                .ok_or_else(|| bad("group"))?
+                .iter()
+                .map(arr)
+                .collect()
+        })
         .collect::<Result<_, _>>()?;
     let synced: Vec<Vec<bool>> = i["synced"]
         .as_array()
         .ok_or_else(|| bad("synced"))?
         .iter()
-        .map(|g| g.as_array().ok_or_else(|| bad("synced"))?.iter().map(|b| b.as_bool().ok_or_else(|| bad("synced"))).collect())
+        .map(|g| {
+            g.as_array()
+                .ok_or_else(|| bad("synced"))?
+                .iter()
+                .map(|b| b.as_bool().ok_or_else(|| bad("synced")))
+                .collect()
+        })
         .collect::<Result<_, _>>()?;
     let block = CommitteeBlock(num(&i["block_number"])? as u32);
     let is_synced = |stash: &[u8; 32]| {
-        groups.iter().zip(&synced).any(|(g, s)| g.iter().zip(s).any(|(x, ok)| x == stash && *ok))
+        groups
+            .iter()
+            .zip(&synced)
+            .any(|(g, s)| g.iter().zip(s).any(|(x, ok)| x == stash && *ok))
     };
     match select_committee(block, |g| groups.get(g as usize).cloned(), is_synced) {
         Ok(c) => out([
-            ("committee", Value::Array(c.iter().map(|m| hexv(&m.stash)).collect())),
-            ("original_indices", Value::Array(c.iter().map(|m| json!(m.original_index)).collect())),
+            (
+                "committee",
+                Value::Array(c.iter().map(|m| hexv(&m.stash)).collect()),
+            ),
+            (
+                "original_indices",
+                Value::Array(c.iter().map(|m| json!(m.original_index)).collect()),
+            ),
         ]),
-        Err(CommitteeError::NoSyncedValidators { .. }) => Err(("NoSyncedValidators".into(), Map::new())),
-        Err(CommitteeError::SigningGroupError { .. }) => Err(("SigningGroupError".into(), Map::new())),
+        Err(CommitteeError::NoSyncedValidators { .. }) => {
+            Err(("NoSyncedValidators".into(), Map::new()))
+        }
+        Err(CommitteeError::SigningGroupError { .. }) => {
+            Err(("SigningGroupError".into(), Map::new()))
+        }
     }
 }
 
@@ -474,27 +558,37 @@ fn kvdb_record(i: &Value) -> Computed {
         r: num(&s["r"])? as u32,
         p: num(&s["p"])? as u32,
     };
-    let key = RecordKey::derive(string(&i["password"])?.as_bytes(), &bytes(&i["salt"])?, params)
-        .map_err(|e| (format!("BadParams({e})"), Map::new()))?;
+    let key = RecordKey::derive(
+        string(&i["password"])?.as_bytes(),
+        &bytes(&i["salt"])?,
+        params,
+    )
+    .map_err(|e| (format!("BadParams({e})"), Map::new()))?;
     let mut partial = Map::new();
     partial.insert("derived_key".into(), hexv(key.as_bytes()));
     let record = bytes(&i["record"])?;
     // The record must be exactly kvdb_bincode(EncryptedRecord{ciphertext, nonce}).
     let nonce: [u8; 24] = arr(&i["nonce"])?;
-    let expect_record = crate::wire::Writer::kvdb().vec_u8(&bytes(&i["ciphertext"])?).bytes(&nonce).finish();
+    let expect_record = crate::wire::Writer::kvdb()
+        .vec_u8(&bytes(&i["ciphertext"])?)
+        .bytes(&nonce)
+        .finish();
     if expect_record != record {
         return Err(("RecordLayoutMismatch".into(), partial));
     }
-    let plain = key.open(&record).map_err(|_| ("DecryptionFailed".to_string(), partial.clone()))?;
+    let plain = key
+        .open(&record)
+        .map_err(|_| ("DecryptionFailed".to_string(), partial.clone()))?;
     if key.seal_with_nonce(&plain, nonce) != record {
         return Err(("ResealMismatch".into(), partial));
     }
     partial.insert("plaintext".into(), hexv(&plain));
     let kv = match i["plaintext_layer"].as_str() {
         Some("raw") => Value::Null,
-        Some("kvdb_bincode_vec_u8") => {
-            hexv(&crate::wire::kvdb_decode_vec(&plain).map_err(|e| (format!("Malformed({e})"), partial.clone()))?)
-        }
+        Some("kvdb_bincode_vec_u8") => hexv(
+            &crate::wire::kvdb_decode_vec(&plain)
+                .map_err(|e| (format!("Malformed({e})"), partial.clone()))?,
+        ),
         _ => return Err(bad("plaintext_layer")),
     };
     partial.insert("kv_value".into(), kv);
@@ -558,14 +652,26 @@ pub fn run_case(group: &str, case: &Value) -> Result<(), String> {
 
 /// Runs every group of a vectors document.
 pub fn run_document(doc: &Value) -> Result<Vec<GroupReport>, String> {
-    let groups = doc["groups"].as_object().ok_or("the document has no `groups` object")?;
+    let groups = doc["groups"]
+        .as_object()
+        .ok_or("the document has no `groups` object")?;
     let mut reports = Vec::new();
     for (name, cases) in groups {
         let known = handler(name).is_some();
-        let mut r = GroupReport { name: name.clone(), known, passed: 0, failures: Vec::new() };
-        let cases = cases.as_array().ok_or_else(|| format!("group {name} is not a list"))?;
+        let mut r = GroupReport {
+            name: name.clone(),
+            known,
+            passed: 0,
+            failures: Vec::new(),
+        };
+        let cases = cases
+            .as_array()
+            .ok_or_else(|| format!("group {name} is not a list"))?;
         for (idx, case) in cases.iter().enumerate() {
-            let case_name = case["name"].as_str().map(str::to_string).unwrap_or_else(|| format!("#{idx}"));
+            let case_name = case["name"]
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("#{idx}"));
             match run_case(name, case) {
                 Ok(()) => r.passed += 1,
                 Err(e) => r.failures.push((case_name, e)),

@@ -9,7 +9,10 @@ use codec::Encode;
 
 use crate::committee::InclusionBlock;
 use crate::keys::{self, Sr25519Pair};
-use crate::types::{AccountId32, KeyVisibility, RegisterArgs, RegisteredInfo, ServerInfo, VerifyingKey, SIGNING_PARTY_SIZE};
+use crate::types::{
+    AccountId32, KeyVisibility, RegisterArgs, RegisteredInfo, ServerInfo, VerifyingKey,
+    SIGNING_PARTY_SIZE,
+};
 
 /// Domain separation of server receipts.
 const RECEIPT_DOMAIN: &[u8] = b"entropy-register/receipt/v1";
@@ -70,7 +73,9 @@ pub enum VerificationError {
     #[error("a confirmation names subgroup {0}, which does not exist")]
     UnknownSubgroup(u8),
     /// A confirmation was signed by a server that is not the committee member of its subgroup.
-    #[error("subgroup {subgroup} was confirmed by {signer}, but the committee member is {expected}")]
+    #[error(
+        "subgroup {subgroup} was confirmed by {signer}, but the committee member is {expected}"
+    )]
     WrongSigner {
         /// Subgroup.
         subgroup: u8,
@@ -122,7 +127,8 @@ pub fn verify_registration(
             found: expected.committee.len(),
         });
     }
-    let mut by_subgroup: [Option<&SeenConfirmation>; SIGNING_PARTY_SIZE] = [None; SIGNING_PARTY_SIZE];
+    let mut by_subgroup: [Option<&SeenConfirmation>; SIGNING_PARTY_SIZE] =
+        [None; SIGNING_PARTY_SIZE];
     for c in confirmations {
         let slot = by_subgroup
             .get_mut(c.subgroup as usize)
@@ -143,7 +149,8 @@ pub fn verify_registration(
     let mut key: Option<VerifyingKey> = None;
     for (g, c) in by_subgroup.iter().enumerate() {
         let c = c.ok_or(VerificationError::MissingConfirmation(g as u8))?;
-        let vk = VerifyingKey::from_bytes(&c.verifying_key).map_err(|_| VerificationError::InvalidKey)?;
+        let vk = VerifyingKey::from_bytes(&c.verifying_key)
+            .map_err(|_| VerificationError::InvalidKey)?;
         match key {
             None => key = Some(vk),
             Some(k) if k != vk => return Err(VerificationError::KeyMismatch),
@@ -160,7 +167,9 @@ pub fn verify_registration(
         return Err(VerificationError::RegisteredMismatch("programs"));
     }
     if info.program_modification_account != req.program_modification_account {
-        return Err(VerificationError::RegisteredMismatch("program modification account"));
+        return Err(VerificationError::RegisteredMismatch(
+            "program modification account",
+        ));
     }
     match (&req.key_visibility, own_share_vk) {
         (KeyVisibility::Private(_), Some(vk)) if *vk != verifying_key => {
@@ -178,7 +187,9 @@ pub fn verify_registration(
 }
 
 /// A server's signed statement that it holds the share of `verifying_key` for `account`.
-#[derive(Debug, Clone, PartialEq, Eq, Encode, codec::Decode, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Encode, codec::Decode, serde::Serialize, serde::Deserialize,
+)]
 pub struct Receipt {
     /// The registered account.
     pub account: AccountId32,
@@ -209,7 +220,14 @@ mod sig_hex {
 impl Receipt {
     fn statement(&self) -> Vec<u8> {
         let mut b = RECEIPT_DOMAIN.to_vec();
-        (self.account, self.block_number, self.subgroup, self.verifying_key, self.server).encode_to(&mut b);
+        (
+            self.account,
+            self.block_number,
+            self.subgroup,
+            self.verifying_key,
+            self.server,
+        )
+            .encode_to(&mut b);
         b
     }
 
@@ -243,7 +261,10 @@ impl Receipt {
         verifying_key: &VerifyingKey,
         server_subgroup: impl FnOnce(&AccountId32) -> Option<u8>,
     ) -> Result<(), VerificationError> {
-        let fail = |why| VerificationError::BadReceipt { server: self.server, why };
+        let fail = |why| VerificationError::BadReceipt {
+            server: self.server,
+            why,
+        };
         if !keys::verify(&self.server.0, &self.statement(), &self.signature) {
             return Err(fail("signature does not verify"));
         }
@@ -276,16 +297,29 @@ mod tests {
         let req = RegisterArgs {
             program_modification_account: AccountId32([9; 32]),
             key_visibility: KeyVisibility::Public,
-            programs_data: ProgramsData::new(vec![ProgramInstance { program_pointer: [0; 32], program_config: vec![] }]).unwrap(),
+            programs_data: ProgramsData::new(vec![ProgramInstance {
+                program_pointer: [0; 32],
+                program_config: vec![],
+            }])
+            .unwrap(),
         };
         let committee = (0..2)
-            .map(|i| ServerInfo { tss_account: AccountId32([i + 1; 32]), x25519_public_key: [0; 32], endpoint: vec![] })
+            .map(|i| ServerInfo {
+                tss_account: AccountId32([i + 1; 32]),
+                x25519_public_key: [0; 32],
+                endpoint: vec![],
+            })
             .collect();
         (req, committee)
     }
 
     fn conf(signer: u8, subgroup: u8, key: &VerifyingKey) -> SeenConfirmation {
-        SeenConfirmation { signer: AccountId32([signer; 32]), subgroup, verifying_key: key.as_bytes().to_vec(), block: 3 }
+        SeenConfirmation {
+            signer: AccountId32([signer; 32]),
+            subgroup,
+            verifying_key: key.as_bytes().to_vec(),
+            block: 3,
+        }
     }
 
     fn info(req: &RegisterArgs) -> RegisteredInfo {
@@ -300,38 +334,92 @@ mod tests {
     #[test]
     fn accepts_exact_committee_and_rejects_everything_else() {
         let (req, committee) = setup();
-        let e = Expectation { account: AccountId32([7; 32]), inclusion_block: InclusionBlock(2), request: &req, committee: &committee };
+        let e = Expectation {
+            account: AccountId32([7; 32]),
+            inclusion_block: InclusionBlock(2),
+            request: &req,
+            committee: &committee,
+        };
         let k = vk(1);
-        let ok = verify_registration(&e, &[conf(1, 0, &k), conf(2, 1, &k)], Some(&info(&req)), None).unwrap();
+        let ok = verify_registration(
+            &e,
+            &[conf(1, 0, &k), conf(2, 1, &k)],
+            Some(&info(&req)),
+            None,
+        )
+        .unwrap();
         assert_eq!(ok.verifying_key, k);
         use VerificationError::*;
-        let check = |c: &[SeenConfirmation], i: Option<&RegisteredInfo>| verify_registration(&e, c, i, None).unwrap_err();
-        assert_eq!(check(&[conf(1, 0, &k)], Some(&info(&req))), MissingConfirmation(1));
-        assert_eq!(check(&[conf(1, 0, &k), conf(1, 0, &k)], Some(&info(&req))), DuplicateConfirmation(0));
-        assert!(matches!(check(&[conf(1, 0, &k), conf(3, 1, &k)], Some(&info(&req))), WrongSigner { .. }));
-        assert_eq!(check(&[conf(1, 0, &k), conf(2, 1, &vk(2))], Some(&info(&req))), KeyMismatch);
-        assert_eq!(check(&[conf(1, 0, &k), conf(2, 5, &k)], Some(&info(&req))), UnknownSubgroup(5));
-        assert_eq!(check(&[conf(1, 0, &k), conf(2, 1, &k)], None), NotRegistered);
+        let check = |c: &[SeenConfirmation], i: Option<&RegisteredInfo>| {
+            verify_registration(&e, c, i, None).unwrap_err()
+        };
+        assert_eq!(
+            check(&[conf(1, 0, &k)], Some(&info(&req))),
+            MissingConfirmation(1)
+        );
+        assert_eq!(
+            check(&[conf(1, 0, &k), conf(1, 0, &k)], Some(&info(&req))),
+            DuplicateConfirmation(0)
+        );
+        assert!(matches!(
+            check(&[conf(1, 0, &k), conf(3, 1, &k)], Some(&info(&req))),
+            WrongSigner { .. }
+        ));
+        assert_eq!(
+            check(&[conf(1, 0, &k), conf(2, 1, &vk(2))], Some(&info(&req))),
+            KeyMismatch
+        );
+        assert_eq!(
+            check(&[conf(1, 0, &k), conf(2, 5, &k)], Some(&info(&req))),
+            UnknownSubgroup(5)
+        );
+        assert_eq!(
+            check(&[conf(1, 0, &k), conf(2, 1, &k)], None),
+            NotRegistered
+        );
         let mut other = info(&req);
         other.program_modification_account = AccountId32([8; 32]);
-        assert!(matches!(check(&[conf(1, 0, &k), conf(2, 1, &k)], Some(&other)), RegisteredMismatch(_)));
+        assert!(matches!(
+            check(&[conf(1, 0, &k), conf(2, 1, &k)], Some(&other)),
+            RegisteredMismatch(_)
+        ));
         let mut bad = conf(2, 1, &k);
         bad.verifying_key[0] = 0x05;
         assert_eq!(check(&[conf(1, 0, &k), bad], Some(&info(&req))), InvalidKey);
         // A share in public mode is a mode mismatch.
-        assert_eq!(verify_registration(&e, &[conf(1, 0, &k), conf(2, 1, &k)], Some(&info(&req)), Some(&k)).unwrap_err(), ShareModeMismatch);
+        assert_eq!(
+            verify_registration(
+                &e,
+                &[conf(1, 0, &k), conf(2, 1, &k)],
+                Some(&info(&req)),
+                Some(&k)
+            )
+            .unwrap_err(),
+            ShareModeMismatch
+        );
     }
 
     #[test]
     fn private_share_must_match() {
         let (mut req, committee) = setup();
         req.key_visibility = KeyVisibility::Private([4; 32]);
-        let e = Expectation { account: AccountId32([7; 32]), inclusion_block: InclusionBlock(2), request: &req, committee: &committee };
+        let e = Expectation {
+            account: AccountId32([7; 32]),
+            inclusion_block: InclusionBlock(2),
+            request: &req,
+            committee: &committee,
+        };
         let k = vk(1);
         let c = [conf(1, 0, &k), conf(2, 1, &k)];
         assert!(verify_registration(&e, &c, Some(&info(&req)), Some(&k)).is_ok());
-        assert_eq!(verify_registration(&e, &c, Some(&info(&req)), Some(&vk(2))).unwrap_err(), VerificationError::PrivateShareMismatch);
-        assert_eq!(verify_registration(&e, &c, Some(&info(&req)), None).unwrap_err(), VerificationError::ShareModeMismatch);
+        assert_eq!(
+            verify_registration(&e, &c, Some(&info(&req)), Some(&vk(2))).unwrap_err(),
+            VerificationError::PrivateShareMismatch
+        );
+        assert_eq!(
+            verify_registration(&e, &c, Some(&info(&req)), None).unwrap_err(),
+            VerificationError::ShareModeMismatch
+        );
     }
 
     #[test]
@@ -346,9 +434,13 @@ mod tests {
         assert!(r.verify(&acct, InclusionBlock(4), &k, |_| Some(0)).is_err());
         assert!(r.verify(&acct, InclusionBlock(4), &k, |_| None).is_err());
         assert!(r.verify(&acct, InclusionBlock(5), &k, |_| Some(1)).is_err());
-        assert!(r.verify(&acct, InclusionBlock(4), &vk(4), |_| Some(1)).is_err());
+        assert!(r
+            .verify(&acct, InclusionBlock(4), &vk(4), |_| Some(1))
+            .is_err());
         let mut forged = r.clone();
         forged.subgroup = 0;
-        assert!(forged.verify(&acct, InclusionBlock(4), &k, |_| Some(0)).is_err());
+        assert!(forged
+            .verify(&acct, InclusionBlock(4), &k, |_| Some(0))
+            .is_err());
     }
 }

@@ -100,12 +100,20 @@ impl<'a> Reader<'a> {
     }
     /// A `u32` (enum tag or field).
     pub fn u32(&mut self) -> Result<u32, WireError> {
-        let v = if self.kvdb { self.varint()? } else { self.uint(4)? };
+        let v = if self.kvdb {
+            self.varint()?
+        } else {
+            self.uint(4)?
+        };
         u32::try_from(v).map_err(|_| WireError::TooLong(v))
     }
     /// A length prefix (`u64`), checked against the remaining input.
-    pub fn len(&mut self) -> Result<usize, WireError> {
-        let v = if self.kvdb { self.varint()? } else { self.uint(8)? };
+    pub fn length_prefix(&mut self) -> Result<usize, WireError> {
+        let v = if self.kvdb {
+            self.varint()?
+        } else {
+            self.uint(8)?
+        };
         if v > self.data.len() as u64 {
             return Err(WireError::NotEnoughData {
                 needed: (v - self.data.len() as u64) as usize,
@@ -115,7 +123,7 @@ impl<'a> Reader<'a> {
     }
     /// A length-prefixed byte vector.
     pub fn vec_u8(&mut self) -> Result<Vec<u8>, WireError> {
-        let n = self.len()?;
+        let n = self.length_prefix()?;
         Ok(self.bytes(n)?.to_vec())
     }
     /// A length-prefixed UTF-8 string.
@@ -142,11 +150,17 @@ pub struct Writer {
 impl Writer {
     /// Fixint little-endian writer.
     pub fn fixint() -> Self {
-        Writer { out: Vec::new(), kvdb: false }
+        Writer {
+            out: Vec::new(),
+            kvdb: false,
+        }
     }
     /// Big-endian varint writer.
     pub fn kvdb() -> Self {
-        Writer { out: Vec::new(), kvdb: true }
+        Writer {
+            out: Vec::new(),
+            kvdb: true,
+        }
     }
     /// Raw bytes.
     pub fn bytes(&mut self, b: &[u8]) -> &mut Self {
@@ -186,7 +200,7 @@ impl Writer {
         self
     }
     /// A length prefix.
-    pub fn len(&mut self, n: usize) -> &mut Self {
+    pub fn length_prefix(&mut self, n: usize) -> &mut Self {
         if self.kvdb {
             self.varint(n as u64)
         } else {
@@ -196,7 +210,7 @@ impl Writer {
     }
     /// A length-prefixed byte vector.
     pub fn vec_u8(&mut self, b: &[u8]) -> &mut Self {
-        self.len(b.len());
+        self.length_prefix(b.len());
         self.bytes(b)
     }
     /// A length-prefixed string.

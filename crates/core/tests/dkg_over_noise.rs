@@ -22,8 +22,10 @@ type Links = HashMap<(usize, usize), Channel>;
 /// Connects every pair over Noise: the larger account dials (as the servers do), the
 /// responder checks the subscription against the expected (account, static key) pairs.
 fn connect(parties: &[Party], sid: SessionId) -> Links {
-    let expected: HashMap<AccountId32, [u8; 32]> =
-        parties.iter().map(|p| (p.pair.account(), p.x25519.public)).collect();
+    let expected: HashMap<AccountId32, [u8; 32]> = parties
+        .iter()
+        .map(|p| (p.pair.account(), p.x25519.public))
+        .collect();
     let mut links = Links::new();
     for i in 0..parties.len() {
         for j in 0..parties.len() {
@@ -32,13 +34,25 @@ fn connect(parties: &[Party], sid: SessionId) -> Links {
             }
             // i dials j.
             let sub = SubscribeMessage::new(sid, &parties[i].pair);
-            let (init, m1) = Initiator::start(&parties[i].x25519.secret_bytes(), &parties[j].x25519.public, &sub).unwrap();
-            let (resp, m2) = Responder::new(&parties[j].x25519.secret_bytes()).unwrap().read_message1(&m1).unwrap();
+            let (init, m1) = Initiator::start(
+                &parties[i].x25519.secret_bytes(),
+                &parties[j].x25519.public,
+                &sub,
+            )
+            .unwrap();
+            let (resp, m2) = Responder::new(&parties[j].x25519.secret_bytes())
+                .unwrap()
+                .read_message1(&m1)
+                .unwrap();
             let (waiting, m3) = init.read_message2(&m2).unwrap();
             let pending = resp.read_message3(&m3).unwrap();
             pending
                 .subscribe
-                .check(&pending.remote_static, pending.subscribe.session_id == sid, |a| expected.get(a).copied())
+                .check(
+                    &pending.remote_static,
+                    pending.subscribe.session_id == sid,
+                    |a| expected.get(a).copied(),
+                )
                 .unwrap();
             let (resp_channel, reply) = pending.accept().unwrap();
             let init_channel = waiting.read_reply(&reply).unwrap();
@@ -51,7 +65,10 @@ fn connect(parties: &[Party], sid: SessionId) -> Links {
 
 fn parties(n: usize, tag: &str) -> Vec<Party> {
     (0..n)
-        .map(|i| Party { pair: Sr25519Pair::from_suri(&format!("//{tag}{i}")).unwrap(), x25519: X25519Keypair::generate() })
+        .map(|i| Party {
+            pair: Sr25519Pair::from_suri(&format!("//{tag}{i}")).unwrap(),
+            x25519: X25519Keypair::generate(),
+        })
         .collect()
 }
 
@@ -66,25 +83,43 @@ struct Frame {
 fn run(n: usize, seed: u64, drop_party: Option<usize>) -> Vec<Result<KeyShare, DkgError>> {
     let ps = parties(n, &format!("Run{n}-{seed}-"));
     let accounts: Vec<_> = ps.iter().map(|p| p.pair.account()).collect();
-    let visibility = if n == 3 { KeyVisibility::Private(ps[2].x25519.public) } else { KeyVisibility::Public };
+    let visibility = if n == 3 {
+        KeyVisibility::Private(ps[2].x25519.public)
+    } else {
+        KeyVisibility::Public
+    };
     let order = dkg_parties(&accounts[..2], accounts[n - 1], &visibility);
     assert_eq!(order, accounts);
     let sid = SessionId::dkg(accounts[n - 1], InclusionBlock(41));
     let mut links = connect(&ps, sid);
-    let mut sessions: Vec<_> = ps.iter().map(|p| DkgSession::new(sid, order.clone(), p.pair.clone()).unwrap()).collect();
+    let mut sessions: Vec<_> = ps
+        .iter()
+        .map(|p| DkgSession::new(sid, order.clone(), p.pair.clone()).unwrap())
+        .collect();
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let mut in_flight: Vec<Frame> = Vec::new();
     let mut results: Vec<Option<Result<KeyShare, DkgError>>> = (0..n).map(|_| None).collect();
 
-    let send = |from: usize, out: Vec<entropy_register_core::dkg::Outgoing>, links: &mut Links, in_flight: &mut Vec<Frame>| {
+    let send = |from: usize,
+                out: Vec<entropy_register_core::dkg::Outgoing>,
+                links: &mut Links,
+                in_flight: &mut Vec<Frame>| {
         for o in out {
             let to = accounts.iter().position(|a| *a == o.to).unwrap();
-            let frame = links.get_mut(&(from, to)).unwrap().encrypt(&o.bytes).unwrap();
-            in_flight.push(Frame { from, to, bytes: frame });
+            let frame = links
+                .get_mut(&(from, to))
+                .unwrap()
+                .encrypt(&o.bytes)
+                .unwrap();
+            in_flight.push(Frame {
+                from,
+                to,
+                bytes: frame,
+            });
         }
     };
-    for i in 0..n {
-        let out = sessions[i].start().unwrap().outgoing;
+    for (i, s) in sessions.iter_mut().enumerate() {
+        let out = s.start().unwrap().outgoing;
         send(i, out, &mut links, &mut in_flight);
     }
     loop {
@@ -95,7 +130,10 @@ fn run(n: usize, seed: u64, drop_party: Option<usize>) -> Vec<Result<KeyShare, D
         // oldest frame of a random link).
         let pick = rng.gen_range(0..in_flight.len());
         let (from, to) = (in_flight[pick].from, in_flight[pick].to);
-        let idx = in_flight.iter().position(|f| f.from == from && f.to == to).unwrap();
+        let idx = in_flight
+            .iter()
+            .position(|f| f.from == from && f.to == to)
+            .unwrap();
         let frame = in_flight.remove(idx);
         if Some(frame.from) == drop_party || Some(frame.to) == drop_party {
             continue; // lost: the party went away
@@ -103,7 +141,11 @@ fn run(n: usize, seed: u64, drop_party: Option<usize>) -> Vec<Result<KeyShare, D
         if results[frame.to].is_some() {
             continue;
         }
-        let plain = links.get_mut(&(frame.to, frame.from)).unwrap().decrypt(&frame.bytes).unwrap();
+        let plain = links
+            .get_mut(&(frame.to, frame.from))
+            .unwrap()
+            .decrypt(&frame.bytes)
+            .unwrap();
         match sessions[frame.to].handle(&plain) {
             Ok(p) => {
                 send(frame.to, p.outgoing, &mut links, &mut in_flight);
@@ -118,12 +160,18 @@ fn run(n: usize, seed: u64, drop_party: Option<usize>) -> Vec<Result<KeyShare, D
         // The driver sees the dropped party's links close.
         for (i, s) in sessions.iter_mut().enumerate() {
             if i != d && results[i].is_none() {
-                results[i] = Some(s.peer_left(&accounts[d]).map(|_| unreachable!("session was unfinished")));
+                results[i] = Some(
+                    s.peer_left(&accounts[d])
+                        .map(|_| unreachable!("session was unfinished")),
+                );
             }
         }
         results[d] = Some(Err(DkgError::PeerLeft(accounts[d])));
     }
-    results.into_iter().map(|r| r.expect("every party ended: no hang")).collect()
+    results
+        .into_iter()
+        .map(|r| r.expect("every party ended: no hang"))
+        .collect()
 }
 
 #[test]
@@ -141,7 +189,10 @@ fn two_party_dkg_over_noise_agrees() {
 fn three_party_private_dkg_over_noise_agrees() {
     for seed in 10..13 {
         let r = run(3, seed, None);
-        let keys: Vec<_> = r.iter().map(|k| k.as_ref().unwrap().verifying_key()).collect();
+        let keys: Vec<_> = r
+            .iter()
+            .map(|k| k.as_ref().unwrap().verifying_key())
+            .collect();
         assert!(keys.windows(2).all(|w| w[0] == w[1]));
         assert_eq!(r[2].as_ref().unwrap().party_index(), 2);
     }
@@ -178,8 +229,18 @@ fn forged_replayed_and_misaddressed_messages_are_refused_without_harm() {
     let mut s2 = DkgSession::new(sid, accounts.clone(), ps[2].pair.clone()).unwrap();
     let _ = s0.start().unwrap();
     let out1 = s1.start().unwrap().outgoing;
-    let to0 = out1.iter().find(|o| o.to == accounts[0]).unwrap().bytes.clone();
-    let to2 = out1.iter().find(|o| o.to == accounts[2]).unwrap().bytes.clone();
+    let to0 = out1
+        .iter()
+        .find(|o| o.to == accounts[0])
+        .unwrap()
+        .bytes
+        .clone();
+    let to2 = out1
+        .iter()
+        .find(|o| o.to == accounts[2])
+        .unwrap()
+        .bytes
+        .clone();
     let _ = s2.start().unwrap();
 
     // Flipped payload byte: the signature no longer verifies.
@@ -188,7 +249,10 @@ fn forged_replayed_and_misaddressed_messages_are_refused_without_harm() {
     tampered[mid] ^= 1;
     assert!(matches!(s0.handle(&tampered), Err(DkgError::BadMessage(_))));
     // Truncated.
-    assert!(matches!(s0.handle(&to0[..to0.len() - 3]), Err(DkgError::BadMessage(_))));
+    assert!(matches!(
+        s0.handle(&to0[..to0.len() - 3]),
+        Err(DkgError::BadMessage(_))
+    ));
     // Another session's message.
     let other_sid = SessionId::dkg(accounts[2], InclusionBlock(9));
     let mut other = DkgSession::new(other_sid, accounts.clone(), ps[1].pair.clone()).unwrap();
@@ -197,7 +261,10 @@ fn forged_replayed_and_misaddressed_messages_are_refused_without_harm() {
     // Party 2 forging party 1's message: signed by the wrong key.
     let mut m = entropy_register_core::dkg::DkgMessage::from_bytes(&to0).unwrap();
     m.signature = ps[2].pair.sign(b"anything");
-    assert!(matches!(s0.handle(&m.to_bytes()), Err(DkgError::BadMessage(_))));
+    assert!(matches!(
+        s0.handle(&m.to_bytes()),
+        Err(DkgError::BadMessage(_))
+    ));
     // Genuine message accepted once, refused when replayed.
     assert!(s0.handle(&to0).is_ok());
     assert!(matches!(s0.handle(&to0), Err(DkgError::BadMessage(_))));

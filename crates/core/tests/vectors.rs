@@ -5,9 +5,13 @@ use entropy_register_core::vectors::{run_document, KNOWN_GROUPS};
 
 fn load() -> serde_json::Value {
     let path = std::env::var("ENTROPY_VECTORS").unwrap_or_else(|_| {
-        format!("{}/../../../shared/vectors/registration-vectors.json", env!("CARGO_MANIFEST_DIR"))
+        format!(
+            "{}/../../../shared/vectors/registration-vectors.json",
+            env!("CARGO_MANIFEST_DIR")
+        )
     });
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read vectors at {path}: {e}"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read vectors at {path}: {e}"));
     serde_json::from_str(&text).expect("vectors file is JSON")
 }
 
@@ -19,14 +23,25 @@ fn every_shared_vector_passes() {
     let mut failures = Vec::new();
     for r in &reports {
         assert!(r.known, "group {} has no handler", r.name);
-        assert!(r.passed + r.failures.len() > 0, "group {} ran no case", r.name);
+        assert!(
+            r.passed + r.failures.len() > 0,
+            "group {} ran no case",
+            r.name
+        );
         for (case, why) in &r.failures {
             failures.push(format!("{}/{case}: {why}", r.name));
         }
     }
-    assert!(failures.is_empty(), "failing vectors:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "failing vectors:\n{}",
+        failures.join("\n")
+    );
     for g in KNOWN_GROUPS {
-        assert!(reports.iter().any(|r| r.name == *g), "group {g} missing from the file");
+        assert!(
+            reports.iter().any(|r| r.name == *g),
+            "group {g} missing from the file"
+        );
     }
 }
 
@@ -45,8 +60,13 @@ fn a_tampered_vector_fails_for_the_right_reason() {
     assert!(entropy_register_core::vectors::run_case("eth_address", case).is_err());
     // A negative HPKE case labelled with the wrong failure kind fails.
     let mut d = doc;
-    let cases = d["groups"]["hpke_signed_message_open"].as_array_mut().unwrap();
-    let neg = cases.iter_mut().find(|c| c["expected"]["error"] == "BadSignature").unwrap();
+    let cases = d["groups"]["hpke_signed_message_open"]
+        .as_array_mut()
+        .unwrap();
+    let neg = cases
+        .iter_mut()
+        .find(|c| c["expected"]["error"] == "BadSignature")
+        .unwrap();
     neg["expected"]["error"] = serde_json::json!("Hpke(OpenError)");
     assert!(entropy_register_core::vectors::run_case("hpke_signed_message_open", neg).is_err());
 }

@@ -1,1 +1,55 @@
+//! wasm-bindgen face of entropy-register. For now it exposes the core's pure helpers; the
+//! chain client (subxt web), server IO (gloo-net, WebSocket) and `register` arrive with the
+//! client issue. Functions return `JsError` with a readable message on bad input.
 
+use entropy_register_core::types::{AccountId32, VerifyingKey};
+use wasm_bindgen::prelude::*;
+
+/// The package version.
+#[wasm_bindgen(js_name = version)]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
+
+/// EIP-55 Ethereum address of a 33-byte compressed verifying key given as hex.
+#[wasm_bindgen(js_name = ethereumAddress)]
+pub fn ethereum_address(verifying_key_hex: &str) -> Result<String, JsError> {
+    let bytes = entropy_register_core::hex::decode(verifying_key_hex)
+        .map_err(|e| JsError::new(&e.to_string()))?;
+    let vk = VerifyingKey::from_bytes(&bytes).map_err(|e| JsError::new(&e.to_string()))?;
+    Ok(entropy_register_core::eth::ethereum_address_eip55(&vk))
+}
+
+/// SS58 (prefix 42) address of a 32-byte account id given as hex.
+#[wasm_bindgen(js_name = ss58Encode)]
+pub fn ss58_encode(account_hex: &str) -> Result<String, JsError> {
+    let a = entropy_register_core::hex::decode_array::<32>(account_hex)
+        .map_err(|e| JsError::new(&e.to_string()))?;
+    Ok(AccountId32(a).to_ss58())
+}
+
+/// Hex account id of an SS58 (prefix 42) address.
+#[wasm_bindgen(js_name = ss58Decode)]
+pub fn ss58_decode(address: &str) -> Result<String, JsError> {
+    let a = AccountId32::from_ss58(address).map_err(|e| JsError::new(&e.to_string()))?;
+    Ok(entropy_register_core::hex::encode_0x(&a.0))
+}
+
+#[cfg(test)]
+mod tests {
+    // JsError cannot be built off wasm32, so native tests call only the success paths.
+    #[test]
+    fn helpers() {
+        assert_eq!(
+            super::ethereum_address(
+                "0x0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"
+            )
+            .unwrap(),
+            "0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf"
+        );
+        let acct = "0xd43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d";
+        let s = super::ss58_encode(acct).unwrap();
+        assert_eq!(s, "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY");
+        assert_eq!(super::ss58_decode(&s).unwrap(), acct);
+    }
+}

@@ -32,8 +32,17 @@ fn main() -> ExitCode {
     };
     let (mut passed, mut failed, mut unknown) = (0usize, 0usize, 0usize);
     for r in &reports {
-        let status = if !r.known { "  CANNOT RUN (unknown group)" } else { "" };
-        println!("{:<30} {:>3} passed, {:>3} failed{status}", r.name, r.passed, r.failures.len());
+        let status = if !r.known {
+            "  CANNOT RUN (unknown group)"
+        } else {
+            ""
+        };
+        println!(
+            "{:<30} {:>3} passed, {:>3} failed{status}",
+            r.name,
+            r.passed,
+            r.failures.len()
+        );
         for (case, why) in &r.failures {
             println!("    FAIL {case}: {why}");
         }
