@@ -1,0 +1,9 @@
+# Shared environment of the project's scripts (sourced, not run).
+# Builds go to a persistent target directory outside the clone, so CI and later builds on the
+# same machine reuse compiled dependencies. Override with CARGO_TARGET_DIR.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/entropy-register/target}"
+export PATH="$HOME/.cargo/bin:$PATH"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export ROOT
+# The shared reference vectors live beside the clone (../shared); ENTROPY_VECTORS overrides.
+export ENTROPY_VECTORS="${ENTROPY_VECTORS:-$ROOT/../shared/vectors/registration-vectors.json}"
