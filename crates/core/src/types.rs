@@ -4,7 +4,7 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
-use codec::{Compact, Decode, Encode, Input, MaxEncodedLen};
+use codec::{Compact, Decode, DecodeWithMemTracking, Encode, Input, MaxEncodedLen};
 use scale_info::TypeInfo;
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +37,7 @@ pub const KEY_VERSION_NUMBER: u8 = 1;
     Hash,
     Encode,
     Decode,
+    DecodeWithMemTracking,
     MaxEncodedLen,
     TypeInfo,
     Default,
@@ -141,6 +142,8 @@ impl<T: Decode, const N: u32> Decode for BoundedVec<T, N> {
     }
 }
 
+impl<T: DecodeWithMemTracking, const N: u32> DecodeWithMemTracking for BoundedVec<T, N> {}
+
 impl<T: MaxEncodedLen, const N: u32> MaxEncodedLen for BoundedVec<T, N> {
     fn max_encoded_len() -> usize {
         Compact(N).encoded_size() + T::max_encoded_len().saturating_mul(N as usize)
@@ -230,6 +233,8 @@ impl Decode for VerifyingKey {
     }
 }
 
+impl DecodeWithMemTracking for VerifyingKey {}
+
 impl MaxEncodedLen for VerifyingKey {
     fn max_encoded_len() -> usize {
         34
@@ -260,7 +265,18 @@ impl<'de> Deserialize<'de> for VerifyingKey {
 }
 
 /// One program a registration applies (SCALE: pointer ‖ Compact(len) ‖ config).
-#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Serialize, Deserialize, Debug)]
+#[derive(
+    Clone,
+    PartialEq,
+    Eq,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    TypeInfo,
+    Serialize,
+    Deserialize,
+    Debug,
+)]
 pub struct ProgramInstance {
     /// `Programs` pallet hash of the program (H256).
     pub program_pointer: [u8; 32],
@@ -279,6 +295,7 @@ pub type ProgramsData = BoundedVec<ProgramInstance, MAX_PROGRAMS>;
     Eq,
     Encode,
     Decode,
+    DecodeWithMemTracking,
     TypeInfo,
     MaxEncodedLen,
     Serialize,
@@ -294,7 +311,18 @@ pub enum KeyVisibility {
 }
 
 /// A threshold server's on-chain record (`ThresholdServers[stash]`, §2).
-#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Serialize, Deserialize, Debug)]
+#[derive(
+    Clone,
+    PartialEq,
+    Eq,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    TypeInfo,
+    Serialize,
+    Deserialize,
+    Debug,
+)]
 pub struct ServerInfo {
     /// The server's sr25519 account (signs confirmations and DKG messages).
     pub tss_account: AccountId32,
@@ -305,7 +333,18 @@ pub struct ServerInfo {
 }
 
 /// One committee member as sent in `OcwMessageDkg` (§3.2).
-#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Serialize, Deserialize, Debug)]
+#[derive(
+    Clone,
+    PartialEq,
+    Eq,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    TypeInfo,
+    Serialize,
+    Deserialize,
+    Debug,
+)]
 pub struct ValidatorInfo {
     /// Static x25519 key.
     pub x25519_public_key: [u8; 32],
@@ -326,7 +365,7 @@ impl From<&ServerInfo> for ValidatorInfo {
 }
 
 /// The off-chain worker's `/user/new` body (§3.2).
-#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
 pub struct OcwMessageDkg {
     /// The block N that included the `register` calls.
     pub block_number: u32,
@@ -337,7 +376,7 @@ pub struct OcwMessageDkg {
 }
 
 /// `Registering[account]` (§1.2).
-#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
 pub struct RegisteringDetails {
     /// Account allowed to change the programs later.
     pub program_modification_account: AccountId32,
@@ -354,7 +393,7 @@ pub struct RegisteringDetails {
 }
 
 /// `Registered[verifying_key]` (§1.2).
-#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
 pub struct RegisteredInfo {
     /// Access mode.
     pub key_visibility: KeyVisibility,
@@ -367,7 +406,7 @@ pub struct RegisteredInfo {
 }
 
 /// Arguments of `Registry::register` (call index 0).
-#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
 pub struct RegisterArgs {
     /// Account allowed to change the programs later.
     pub program_modification_account: AccountId32,
@@ -385,7 +424,7 @@ impl RegisterArgs {
 }
 
 /// Arguments of `Registry::confirm_register` (call index 4).
-#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
 pub struct ConfirmRegisterArgs {
     /// The account being registered.
     pub sig_req_account: AccountId32,
