@@ -7,3 +7,6 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export ROOT
 # The shared reference vectors live beside the clone (../shared); ENTROPY_VECTORS overrides.
 export ENTROPY_VECTORS="${ENTROPY_VECTORS:-$ROOT/../shared/vectors/registration-vectors.json}"
+# The runtime's nested wasm build looks for Cargo.lock above its target dir; ours is outside the
+# clone, so point it at the devnet workspace (it then builds with the locked versions).
+export WASM_BUILD_WORKSPACE_HINT="${WASM_BUILD_WORKSPACE_HINT:-$ROOT/devnet}"

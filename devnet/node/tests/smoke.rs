@@ -1,0 +1,275 @@
+//! Node smoke test: the real `devnet-node` binary produces and finalizes blocks, accepts a
+//! `Registry.register` from //Alice (native subxt, arguments encoded by the core), and its
+//! off-chain worker POSTs the exact SCALE `OcwMessageDkg` to `/user/new` of each committee
+//! member of block N+1 — here plain TCP listeners standing in for the four servers
+//! (127.0.0.1:3001–3004, the genesis endpoints), which decode the chunked bodies.
+//!
+//! Needs the ports 3001–3004 free (do not run it while the devnet is up).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use codec::Encode;
+use devnet_runtime::genesis::DEV_SERVERS;
+use entropy_register_core::committee::{select_committee, InclusionBlock};
+use entropy_register_core::types::*;
+use subxt::{OnlineClient, PolkadotConfig};
+
+struct Node(Child);
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Reads one HTTP request (chunked or with Content-Length), answers 200, returns the body.
+fn read_request(stream: TcpStream) -> std::io::Result<(String, Vec<u8>)> {
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line)?;
+    let (mut chunked, mut length) = (false, 0usize);
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line)?;
+        let l = line.trim().to_ascii_lowercase();
+        if l.is_empty() {
+            break;
+        }
+        if l == "transfer-encoding: chunked" {
+            chunked = true;
+        }
+        if let Some(v) = l.strip_prefix("content-length:") {
+            length = v.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut body = Vec::new();
+    if chunked {
+        loop {
+            let mut size = String::new();
+            reader.read_line(&mut size)?;
+            let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+            let mut chunk = vec![0; n + 2];
+            reader.read_exact(&mut chunk)?;
+            if n == 0 {
+                break;
+            }
+            body.extend_from_slice(&chunk[..n]);
+        }
+    } else {
+        body.resize(length, 0);
+        reader.read_exact(&mut body)?;
+    }
+    let mut s = stream;
+    s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")?;
+    Ok((request_line.trim().to_string(), body))
+}
+
+/// Listens on the four genesis endpoints; every request is sent as (port, request line, body).
+fn stand_in_servers() -> mpsc::Receiver<(u16, String, Vec<u8>)> {
+    let (tx, rx) = mpsc::channel();
+    for s in &DEV_SERVERS {
+        let listener = TcpListener::bind(s.endpoint)
+            .unwrap_or_else(|e| panic!("port of {} ({}) is taken: {e}", s.name, s.endpoint));
+        let port = listener.local_addr().unwrap().port();
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                if let Ok((line, body)) = read_request(stream) {
+                    let _ = tx.send((port, line, body));
+                }
+            }
+        });
+    }
+    rx
+}
+
+/// A payload whose arguments the core has already SCALE-encoded.
+struct CoreCall {
+    call: &'static str,
+    args: RawArgs,
+}
+struct RawArgs(Vec<u8>);
+impl scale_encode::EncodeAsFields for RawArgs {
+    fn encode_as_fields_to<R: scale_encode::TypeResolver>(
+        &self,
+        _fields: &mut dyn scale_encode::FieldIter<'_, R::TypeId>,
+        _types: &R,
+        out: &mut Vec<u8>,
+    ) -> Result<(), scale_encode::Error> {
+        out.extend_from_slice(&self.0);
+        Ok(())
+    }
+}
+impl subxt::tx::Payload for CoreCall {
+    type CallData = RawArgs;
+    fn pallet_name(&self) -> &str {
+        "Registry"
+    }
+    fn call_name(&self) -> &str {
+        self.call
+    }
+    fn call_data(&self) -> &RawArgs {
+        &self.args
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn node_seals_finalizes_and_its_ocw_posts_the_dkg_message() {
+    let posts = stand_in_servers();
+    let rpc = free_port();
+    let node = Node(
+        Command::new(env!("CARGO_BIN_EXE_devnet-node"))
+            .args([
+                "--dev",
+                "--tmp",
+                "--consensus",
+                "interval-1000",
+                "--no-prometheus",
+                "--no-telemetry",
+            ])
+            .args([
+                "--rpc-port",
+                &rpc.to_string(),
+                "--port",
+                &free_port().to_string(),
+            ])
+            .args(["--offchain-worker", "always"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("devnet-node starts"),
+    );
+    let url = format!("ws://127.0.0.1:{rpc}");
+    let start = Instant::now();
+    let api = loop {
+        match OnlineClient::<PolkadotConfig>::from_insecure_url(&url).await {
+            Ok(api) => break api,
+            Err(_) if start.elapsed() < Duration::from_secs(90) => {
+                tokio::time::sleep(Duration::from_millis(300)).await
+            }
+            Err(e) => panic!("node RPC not ready after 90 s: {e}"),
+        }
+    };
+    eprintln!("RPC ready after {:?}", start.elapsed());
+
+    // Blocks are produced and finalized.
+    let first = api.at_current_block().await.unwrap().block_number();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let later = api.at_current_block().await.unwrap().block_number();
+    assert!(
+        later > first,
+        "finalized head did not move: {first} -> {later}"
+    );
+
+    // //Alice registers (Public, the genesis program).
+    let alice = subxt_signer::sr25519::dev::alice();
+    let args = RegisterArgs {
+        program_modification_account: AccountId32(
+            subxt_signer::sr25519::dev::charlie().public_key().0,
+        ),
+        key_visibility: KeyVisibility::Public,
+        programs_data: ProgramsData::new(vec![ProgramInstance {
+            program_pointer: [0; 32],
+            program_config: vec![],
+        }])
+        .unwrap(),
+    };
+    let call = CoreCall {
+        call: "register",
+        args: RawArgs(args.encode()),
+    };
+    let in_block = api
+        .tx()
+        .await
+        .unwrap()
+        .sign_and_submit_then_watch_default(&call, &alice)
+        .await
+        .expect("submitted")
+        .wait_for_finalized()
+        .await
+        .expect("finalized");
+    let block_hash = in_block.block_hash();
+    let events = in_block
+        .wait_for_success()
+        .await
+        .expect("register succeeded");
+    assert!(events
+        .iter()
+        .flatten()
+        .any(|e| e.pallet_name() == "Registry" && e.event_name() == "SignalRegister"));
+    let n = api.at_block(block_hash).await.unwrap().block_number() as u32;
+
+    // The committee for N+1 and the exact body the OCW must send.
+    let groups: Vec<Vec<usize>> = (0..2)
+        .map(|g| (0..4).filter(|i| DEV_SERVERS[*i].subgroup == g).collect())
+        .collect();
+    let committee = select_committee(
+        InclusionBlock(n).committee_block(),
+        |g| groups.get(g as usize).cloned(),
+        |_| true,
+    )
+    .unwrap();
+    let validators: Vec<ValidatorInfo> = committee
+        .iter()
+        .map(|m| {
+            let s = &DEV_SERVERS[m.stash];
+            ValidatorInfo {
+                x25519_public_key: s.x25519,
+                ip_address: s.endpoint.as_bytes().to_vec(),
+                tss_account: s.tss_account.to_vec(),
+            }
+        })
+        .collect();
+    let expected = OcwMessageDkg {
+        block_number: n,
+        sig_request_accounts: vec![alice.public_key().0.to_vec()],
+        validators_info: validators,
+    }
+    .encode();
+    let mut expected_ports: Vec<u16> = committee
+        .iter()
+        .map(|m| {
+            DEV_SERVERS[m.stash]
+                .endpoint
+                .rsplit(':')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    expected_ports.sort();
+
+    let mut got = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while got.len() < 2 && Instant::now() < deadline {
+        if let Ok((port, line, body)) = posts.recv_timeout(Duration::from_millis(500)) {
+            assert_eq!(line, "POST /user/new HTTP/1.1");
+            assert_eq!(body, expected, "OCW body on port {port}");
+            got.push(port);
+        }
+    }
+    got.sort();
+    assert_eq!(
+        got,
+        expected_ports,
+        "POSTs reached exactly the committee of block {}",
+        n + 1
+    );
+    // Nothing more for this registration (others only if new registrations happened).
+    assert!(posts.recv_timeout(Duration::from_secs(3)).is_err());
+    drop(node);
+}
