@@ -89,26 +89,28 @@ pub struct DkgMessage {
 }
 
 impl DkgMessage {
-    fn signed_bytes(&self) -> Vec<u8> {
-        let mut w = Writer::fixint();
-        w.bytes(DKG_MESSAGE_DOMAIN)
-            .bytes(&self.session_id.to_bincode())
-            .u32(self.from as u32)
+    /// Every field but the signature, as written on the wire.
+    fn body(&self, w: &mut Writer) {
+        self.session_id.write(w);
+        w.u32(self.from as u32)
             .u32(self.to.map(u32::from).unwrap_or(BROADCAST))
             .bytes(&self.seq.to_le_bytes())
             .vec_u8(&self.payload);
+    }
+
+    /// What the sender signs: the domain, then the body.
+    fn signed_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::fixint();
+        w.bytes(DKG_MESSAGE_DOMAIN);
+        self.body(&mut w);
         w.finish()
     }
 
     /// The wire form: session id ‖ from ‖ to ‖ seq ‖ payload ‖ signature (bincode fixint).
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut w = Writer::fixint();
-        w.bytes(&self.session_id.to_bincode())
-            .u32(self.from as u32)
-            .u32(self.to.map(u32::from).unwrap_or(BROADCAST))
-            .bytes(&self.seq.to_le_bytes())
-            .vec_u8(&self.payload)
-            .bytes(&self.signature);
+        self.body(&mut w);
+        w.bytes(&self.signature);
         w.finish()
     }
 
@@ -121,14 +123,8 @@ impl DkgMessage {
                 b.len()
             )));
         }
-        // The session id has variable length: decode it through its own reader.
         let mut r = Reader::fixint(b);
-        let tag = r.u32().map_err(bad)?;
-        let ss58 = r.string().map_err(bad)?;
-        let block = r.u32().map_err(bad)?;
-        let mut sid = Writer::fixint();
-        sid.u32(tag).string(&ss58).u32(block);
-        let session_id = SessionId::from_bincode(&sid.finish()).map_err(bad)?;
+        let session_id = SessionId::read(&mut r).map_err(bad)?;
         let from = r.u32().map_err(bad)?;
         let to = r.u32().map_err(bad)?;
         let seq = u64::from_le_bytes(r.array().map_err(bad)?);

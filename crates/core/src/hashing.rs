@@ -85,6 +85,5 @@ pub fn program_pointer(
 /// The chain side hashes `SCALE(Option<Vec<Vec<u8>>>)` of `Registry::Dkg(N)`, which for a
 /// present value is the same `Some` encoding.
 pub fn account_list_digest(accounts: &[Vec<u8>]) -> [u8; 32] {
-    let encoded = Some(accounts.to_vec()).encode();
-    blake2s_256(&encoded)
+    blake2s_256(&Some(accounts).encode())
 }

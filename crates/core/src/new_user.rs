@@ -143,9 +143,9 @@ pub fn judge(
             best: facts.best_block,
         });
     }
-    let claimed = Some(msg.sig_request_accounts.clone()).encode();
-    let onchain = facts.onchain_accounts.map(|a| a.to_vec()).encode();
-    if crate::hashing::blake2s_256(&claimed) != crate::hashing::blake2s_256(&onchain) {
+    // The chain side hashes SCALE(Option): an absent Dkg[N] (`None`) never matches.
+    let claimed = crate::hashing::account_list_digest(&msg.sig_request_accounts);
+    if crate::hashing::blake2s_256(&facts.onchain_accounts.encode()) != claimed {
         return Err(NewUserRejection::NotVerifiable { block: n });
     }
     if let Some(expected) = facts.expected_committee {

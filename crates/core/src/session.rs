@@ -33,7 +33,7 @@ impl SessionId {
         w.finish()
     }
 
-    fn write(&self, w: &mut Writer) {
+    pub(crate) fn write(&self, w: &mut Writer) {
         match self {
             SessionId::Dkg { user, block_number } => {
                 w.u32(0).string(&user.to_ss58()).u32(*block_number);
@@ -41,7 +41,7 @@ impl SessionId {
         }
     }
 
-    fn read(r: &mut Reader<'_>) -> Result<Self, WireError> {
+    pub(crate) fn read(r: &mut Reader<'_>) -> Result<Self, WireError> {
         match r.u32()? {
             0 => {
                 let ss58 = r.string()?;

@@ -188,12 +188,7 @@ impl VerifyingKey {
     }
     /// Lowercase hex without `0x`: the key-store key of the share (§4.7).
     pub fn to_hex(&self) -> String {
-        let mut s = String::with_capacity(66);
-        for b in self.0 {
-            s.push(char::from_digit((b >> 4) as u32, 16).unwrap_or('0'));
-            s.push(char::from_digit((b & 15) as u32, 16).unwrap_or('0'));
-        }
-        s
+        crate::hex::encode(&self.0)
     }
     /// The chain's bounded form.
     pub fn to_bounded(&self) -> VerifyingKeyBytes {
@@ -250,9 +245,7 @@ impl TypeInfo for VerifyingKey {
 
 impl Serialize for VerifyingKey {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut out = String::from("0x");
-        out.push_str(&self.to_hex());
-        s.serialize_str(&out)
+        s.serialize_str(&crate::hex::encode_0x(&self.0))
     }
 }
 

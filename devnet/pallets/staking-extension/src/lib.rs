@@ -20,7 +20,7 @@ pub mod weights;
 pub use weights::WeightInfo;
 
 use entropy_register_core::committee::{select_committee, CommitteeBlock, CommitteeError};
-use entropy_register_core::types::{ServerInfo, ValidatorInfo};
+use entropy_register_core::types::ServerInfo;
 
 /// Subgroup (signing group) index.
 pub type SubgroupId = u8;
@@ -201,14 +201,6 @@ pub mod pallet {
                     let info = ThresholdServers::<T>::get(&m.stash);
                     (m.stash, info)
                 })
-                .collect())
-        }
-
-        /// The committee as the off-chain worker sends it (`ValidatorInfo`s).
-        pub fn committee_info(block: CommitteeBlock) -> Result<Vec<ValidatorInfo>, CommitteeError> {
-            Ok(Self::committee(block)?
-                .into_iter()
-                .filter_map(|(_, info)| info.as_ref().map(ValidatorInfo::from))
                 .collect())
         }
     }

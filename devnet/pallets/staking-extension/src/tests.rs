@@ -116,7 +116,7 @@ fn committee_follows_the_core_rule_and_skips_unsynced() {
             Err(CommitteeError::SigningGroupError { subgroup: 1 })
         );
         assert_eq!(
-            StakingExtension::committee_info(CommitteeBlock(8)).unwrap_err(),
+            StakingExtension::committee(CommitteeBlock(8)).unwrap_err(),
             CommitteeError::SigningGroupError { subgroup: 1 }
         );
     });
