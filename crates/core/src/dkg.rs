@@ -453,6 +453,39 @@ impl DkgSession {
     }
 }
 
+/// Runs a whole DKG with every party in this process, delivering messages in order: for tests,
+/// benchmarks and examples (a real deployment runs one party per machine). `pairs` are the
+/// parties in protocol order; returns their shares in the same order.
+pub fn run_in_process(
+    session_id: SessionId,
+    pairs: Vec<Sr25519Pair>,
+) -> Result<Vec<KeyShare>, DkgError> {
+    let parties: Vec<_> = pairs.iter().map(|p| p.account()).collect();
+    let mut sessions = pairs
+        .into_iter()
+        .map(|p| DkgSession::new(session_id, parties.clone(), p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut queue: VecDeque<Outgoing> = VecDeque::new();
+    for s in sessions.iter_mut() {
+        queue.extend(s.start()?.outgoing);
+    }
+    let mut out: Vec<Option<KeyShare>> = vec![None; parties.len()];
+    while let Some(m) = queue.pop_front() {
+        let i = parties
+            .iter()
+            .position(|p| *p == m.to)
+            .ok_or_else(|| DkgError::BadParties(format!("message to a non-party {}", m.to)))?;
+        let p = sessions[i].handle(&m.bytes)?;
+        queue.extend(p.outgoing);
+        if let Some(k) = p.key_share {
+            out[i] = Some(k);
+        }
+    }
+    out.into_iter()
+        .map(|k| k.ok_or_else(|| DkgError::Protocol("a party did not finish".into())))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -462,28 +495,8 @@ mod tests {
         let pairs: Vec<_> = (0..n)
             .map(|i| Sr25519Pair::from_suri(&format!("//Party{i}")).unwrap())
             .collect();
-        let parties: Vec<_> = pairs.iter().map(|p| p.account()).collect();
-        let sid = SessionId::dkg(parties[n - 1], InclusionBlock(5));
-        let mut sessions: Vec<_> = pairs
-            .into_iter()
-            .map(|p| DkgSession::new(sid, parties.clone(), p).unwrap())
-            .collect();
-        let mut queue: VecDeque<Outgoing> = VecDeque::new();
-        for s in sessions.iter_mut() {
-            queue.extend(s.start().unwrap().outgoing);
-        }
-        let mut out: Vec<Option<KeyShare>> = vec![None; n];
-        while let Some(m) = queue.pop_front() {
-            let i = parties.iter().position(|p| *p == m.to).unwrap();
-            let p = sessions[i].handle(&m.bytes).unwrap();
-            queue.extend(p.outgoing);
-            if let Some(k) = p.key_share {
-                out[i] = Some(k);
-            }
-        }
-        out.into_iter()
-            .map(|k| k.expect("every party finished"))
-            .collect()
+        let sid = SessionId::dkg(pairs[n - 1].account(), InclusionBlock(5));
+        run_in_process(sid, pairs).unwrap()
     }
 
     #[test]

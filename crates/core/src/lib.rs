@@ -13,10 +13,12 @@
 extern crate alloc;
 
 pub mod committee;
+pub mod events;
 pub mod hashing;
 pub mod hex;
 pub mod new_user;
 pub mod ss58;
+pub mod storage;
 pub mod types;
 pub mod wire;
 
@@ -34,6 +36,8 @@ pub mod kvdb;
 pub mod noise;
 #[cfg(feature = "std")]
 pub mod session;
+#[cfg(feature = "std")]
+pub mod share_transfer;
 #[cfg(feature = "std")]
 pub mod vectors;
 #[cfg(feature = "std")]

@@ -351,3 +351,41 @@ fn dkg_committee_and_its_errors() {
         ));
     });
 }
+
+#[test]
+fn events_encode_as_the_core_decodes_them() {
+    use entropy_register_core::events::RegistryEvent as Core;
+    let a = acct(1);
+    let b = acct(2);
+    let ca = CoreAccount([1; 32]);
+    let cb = CoreAccount([2; 32]);
+    let vk = VerifyingKeyBytes::new(vec![2; 33]).unwrap();
+    let progs = programs(&[H256::repeat_byte(3)]);
+    let pairs: Vec<(Event<Test>, Core)> = vec![
+        (Event::SignalRegister(a.clone()), Core::SignalRegister(ca)),
+        (
+            Event::RecievedConfirmation(a.clone(), 1, vk.clone()),
+            Core::RecievedConfirmation(ca, 1, vk.clone()),
+        ),
+        (
+            Event::AccountRegistered(a.clone(), vk.clone()),
+            Core::AccountRegistered(ca, vk.clone()),
+        ),
+        (Event::FailedRegistration(a.clone()), Core::FailedRegistration(ca)),
+        (
+            Event::RegistrationCancelled(a.clone()),
+            Core::RegistrationCancelled(ca),
+        ),
+        (
+            Event::ProgramInfoChanged(a.clone(), progs.clone()),
+            Core::ProgramInfoChanged(ca, progs),
+        ),
+        (
+            Event::ProgramModificationAccountChanged(a, b, vk.clone()),
+            Core::ProgramModificationAccountChanged(ca, cb, vk),
+        ),
+    ];
+    for (pallet, core) in pairs {
+        assert_eq!(pallet.encode(), core.encode(), "{core:?}");
+    }
+}

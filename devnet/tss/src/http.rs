@@ -1,0 +1,340 @@
+//! HTTP routes (§4.2): `/user/new`, `/user/receive_key`, `/ws`, `/user/receipt/{account}`,
+//! `/healthz`, `/version`. Errors are JSON `{"code", "message"}` with a fitting status.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use entropy_register_core::committee::InclusionBlock;
+use entropy_register_core::envelope::{EncryptedSignedMessage, MAX_ENVELOPE_JSON};
+use entropy_register_core::new_user::{
+    decode_request, judge, NewUserFacts, NewUserRejection, NewUserVerdict, FRESHNESS_WINDOW_BLOCKS,
+};
+use entropy_register_core::share_transfer::{
+    self, ReceiveKeyAction, ReceiveKeyFacts, ReceiveKeyRejection, UserRegistrationInfo,
+};
+use entropy_register_core::types::AccountId32;
+use serde_json::json;
+
+use crate::chain::At;
+use crate::server::{receipt_key, Server, LATEST_BLOCK_KEY};
+
+/// Largest websocket message accepted (a Noise frame of the largest application message).
+const MAX_WS_MESSAGE: usize = 9 * 1024 * 1024;
+
+/// An error answer.
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl ToString) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.to_string(),
+        }
+    }
+    fn internal(message: impl ToString) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal", message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            Json(json!({"code": self.code, "message": self.message})),
+        )
+            .into_response()
+    }
+}
+
+/// The router of a server.
+pub fn router(server: Arc<Server>) -> Router {
+    Router::new()
+        .route("/user/new", post(new_user))
+        .route("/user/receive_key", post(receive_key))
+        .route("/user/receipt/{account}", get(receipt))
+        .route("/user/key/{verifying_key}", get(key_status))
+        .route("/ws", get(ws))
+        .route("/healthz", get(healthz))
+        .route("/version", get(version))
+        .layer(DefaultBodyLimit::max(MAX_ENVELOPE_JSON))
+        .layer(tower_http::cors::CorsLayer::permissive())
+        .with_state(server)
+}
+
+fn new_user_error(e: NewUserRejection) -> ApiError {
+    let (status, code) = match &e {
+        NewUserRejection::Malformed(_) => (StatusCode::BAD_REQUEST, "Malformed"),
+        NewUserRejection::BadAccount { .. } => (StatusCode::BAD_REQUEST, "BadAccount"),
+        NewUserRejection::Repeated { .. } => (StatusCode::CONFLICT, "Repeated"),
+        NewUserRejection::Stale { .. } => (StatusCode::CONFLICT, "Stale"),
+        NewUserRejection::NotVerifiable { .. } => (StatusCode::FORBIDDEN, "NotVerifiable"),
+        NewUserRejection::CommitteeMismatch { .. } => (StatusCode::FORBIDDEN, "CommitteeMismatch"),
+    };
+    ApiError::new(status, code, e)
+}
+
+/// `POST /user/new`: judge the off-chain worker's message against chain state; on acceptance
+/// answer 200 and run one registration per account concurrently in the background.
+async fn new_user(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCode, ApiError> {
+    tracing::debug!(bytes = body.len(), "/user/new");
+    let msg = decode_request(&body).map_err(new_user_error)?;
+    if msg.sig_request_accounts.is_empty() {
+        return Ok(StatusCode::NO_CONTENT);
+    }
+    let n = msg.block_number;
+    let _guard = s.new_user_lock.lock().await;
+    // The off-chain worker of N+1 may call before our view of the chain reaches N+1.
+    let mut best = s.chain.best_block().await.map_err(ApiError::internal)?;
+    for _ in 0..20 {
+        if best > n {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        best = s.chain.best_block().await.map_err(ApiError::internal)?;
+    }
+    let last_served = s
+        .store
+        .get(LATEST_BLOCK_KEY)
+        .map_err(ApiError::internal)?
+        .and_then(|v| <[u8; 4]>::try_from(v.as_slice()).ok())
+        .map(u32::from_be_bytes);
+    // Dkg[N] and the committee as the chain saw them in the off-chain worker's block N+1.
+    let (onchain, committee) = if best > n && best <= n + 1 + FRESHNESS_WINDOW_BLOCKS {
+        let state = s
+            .chain
+            .at(At::Block(n + 1))
+            .await
+            .map_err(ApiError::internal)?;
+        let onchain = state.dkg_accounts(n).await.map_err(ApiError::internal)?;
+        let committee = state
+            .committee(InclusionBlock(n).committee_block())
+            .await
+            .map_err(ApiError::internal)?;
+        (Some(onchain), Some(committee))
+    } else {
+        (None, None)
+    };
+    let facts = NewUserFacts {
+        own_tss_account: s.account().0,
+        last_served_block: last_served,
+        best_block: best,
+        onchain_accounts: onchain.as_deref(),
+        expected_committee: committee.as_deref(),
+        freshness_window: FRESHNESS_WINDOW_BLOCKS,
+    };
+    match judge(&msg, &facts).map_err(|e| {
+        tracing::warn!(block = n, "refused /user/new: {e}");
+        new_user_error(e)
+    })? {
+        NewUserVerdict::NothingToDo => Ok(StatusCode::NO_CONTENT),
+        NewUserVerdict::NotInCommittee => Ok(StatusCode::MISDIRECTED_REQUEST),
+        NewUserVerdict::Accept {
+            block, accounts, ..
+        } => {
+            s.store
+                .set(LATEST_BLOCK_KEY, &block.0.to_be_bytes())
+                .map_err(ApiError::internal)?;
+            tracing::info!(
+                block = block.0,
+                accounts = accounts.len(),
+                "accepted /user/new"
+            );
+            for a in accounts {
+                let s = s.clone();
+                let committee = msg.validators_info.clone();
+                tokio::spawn(async move {
+                    let account = AccountId32(a);
+                    if let Err(e) = s.register_account(block, account, &committee).await {
+                        tracing::error!(%account, block = block.0, "registration failed: {e}");
+                    }
+                });
+            }
+            Ok(StatusCode::OK)
+        }
+    }
+}
+
+fn receive_key_error(e: ReceiveKeyRejection) -> ApiError {
+    let status = match &e {
+        ReceiveKeyRejection::Malformed(_)
+        | ReceiveKeyRejection::NotAKeyShare(_)
+        | ReceiveKeyRejection::KeyMismatch { .. }
+        | ReceiveKeyRejection::NoAccount => StatusCode::BAD_REQUEST,
+        ReceiveKeyRejection::ForbiddenKey
+        | ReceiveKeyRejection::ProactiveRefresh
+        | ReceiveKeyRejection::ReceiverNotOnChain
+        | ReceiveKeyRejection::NotInSubgroup => StatusCode::FORBIDDEN,
+        ReceiveKeyRejection::AlreadyRegistered | ReceiveKeyRejection::NotRegistering(_) => {
+            StatusCode::CONFLICT
+        }
+    };
+    ApiError::new(status, e.code(), e)
+}
+
+/// `POST /user/receive_key`: a subgroup peer forwards a share (§4.8).
+async fn receive_key(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCode, ApiError> {
+    let bad = |e: entropy_register_core::envelope::EnvelopeError| {
+        ApiError::new(StatusCode::BAD_REQUEST, e.label(), e)
+    };
+    let envelope = EncryptedSignedMessage::from_json(&body).map_err(bad)?;
+    let opened = envelope.open(&s.keys.x25519.secret_bytes()).map_err(bad)?;
+    let info = UserRegistrationInfo::from_json(&opened.message).map_err(receive_key_error)?;
+    let (account, share) = share_transfer::check_payload(&info).map_err(receive_key_error)?;
+    let state = s.chain.at(At::Latest).await.map_err(ApiError::internal)?;
+    let facts = ReceiveKeyFacts {
+        own_subgroup: state
+            .subgroup_of_tss(&s.account())
+            .await
+            .map_err(ApiError::internal)?,
+        sender_subgroup: state
+            .subgroup_of_tss(&opened.sender)
+            .await
+            .map_err(ApiError::internal)?,
+        registering: state
+            .registering(&account)
+            .await
+            .map_err(ApiError::internal)?
+            .is_some(),
+        key_exists: s.store.exists(&info.key).map_err(ApiError::internal)?,
+    };
+    let action = share_transfer::judge(&account, facts).map_err(|e| {
+        tracing::warn!(sender = %opened.sender, %account, "refused a forwarded share: {e}");
+        receive_key_error(e)
+    })?;
+    let value = share.to_bytes();
+    match action {
+        ReceiveKeyAction::Store => {
+            s.store.reserve(&info.key).map_err(ApiError::internal)?;
+            if let Err(e) = s.store.put(&info.key, &value) {
+                let _ = s.store.release(&info.key);
+                return Err(ApiError::internal(e));
+            }
+        }
+        ReceiveKeyAction::Replace => s
+            .store
+            .replace(&info.key, &value)
+            .map_err(ApiError::internal)?,
+    }
+    tracing::info!(sender = %opened.sender, %account, vk = %info.key, "stored a forwarded share");
+    Ok(StatusCode::OK)
+}
+
+fn parse_account(s: &str) -> Option<AccountId32> {
+    if let Ok(a) = AccountId32::from_ss58(s) {
+        return Some(a);
+    }
+    entropy_register_core::hex::decode_array::<32>(s)
+        .ok()
+        .map(AccountId32)
+}
+
+/// `GET /user/receipt/{account}`: this server's signed receipt for a registration it confirmed.
+async fn receipt(
+    State(s): State<Arc<Server>>,
+    Path(account): Path<String>,
+) -> Result<Response, ApiError> {
+    let account = parse_account(&account).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidAccount",
+            "expected an SS58 address or 32 bytes of hex",
+        )
+    })?;
+    match s
+        .store
+        .get(&receipt_key(&account))
+        .map_err(ApiError::internal)?
+    {
+        Some(json) => Ok((
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            json.to_vec(),
+        )
+            .into_response()),
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "NoReceipt",
+            format!("no confirmed registration of {account} on this server"),
+        )),
+    }
+}
+
+/// `GET /user/key/{verifying_key}`: whether this server holds a usable share of the key (it is
+/// decrypted and parsed to answer): `{verifyingKey, partyIndex, parties}`, never the share.
+async fn key_status(
+    State(s): State<Arc<Server>>,
+    Path(vk): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let vk = entropy_register_core::hex::decode(&vk)
+        .map_err(|e| e.to_string())
+        .and_then(|b| {
+            entropy_register_core::types::VerifyingKey::from_bytes(&b).map_err(|e| e.to_string())
+        })
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "InvalidVerifyingKey", e))?;
+    let Some(bytes) = s.store.get(&vk.to_hex()).map_err(ApiError::internal)? else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "NoKeyShare",
+            format!("no share of {} on this server", vk.to_hex()),
+        ));
+    };
+    let share =
+        entropy_register_core::dkg::KeyShare::from_bytes(&bytes).map_err(ApiError::internal)?;
+    if share.verifying_key() != vk {
+        return Err(ApiError::internal("stored share does not match its key"));
+    }
+    Ok(Json(json!({
+        "verifyingKey": vk.to_hex(),
+        "partyIndex": share.party_index(),
+        "parties": share.parties(),
+    })))
+}
+
+/// `GET /ws`: a DKG party connects; Noise XK responder, then the subscription checks.
+async fn ws(State(s): State<Arc<Server>>, upgrade: WebSocketUpgrade) -> Response {
+    upgrade
+        .max_message_size(MAX_WS_MESSAGE)
+        .on_upgrade(move |socket| async move {
+            let mut io = crate::transport::from_axum(socket);
+            match crate::transport::respond(&mut io, &s.keys.x25519.secret_bytes()).await {
+                Ok(pending) => s.sessions.accept(pending, io).await,
+                Err(e) => tracing::warn!("websocket handshake failed: {e}"),
+            }
+        })
+}
+
+/// `GET /healthz`: ready when the chain answers.
+async fn healthz(State(s): State<Arc<Server>>) -> Result<Json<serde_json::Value>, ApiError> {
+    let best = s
+        .chain
+        .best_block()
+        .await
+        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "ChainUnavailable", e))?;
+    Ok(Json(json!({
+        "status": "ok",
+        "account": s.account().to_ss58(),
+        "x25519": entropy_register_core::hex::encode_0x(&s.keys.x25519.public),
+        "bestBlock": best,
+        "openSessions": s.sessions.len(),
+    })))
+}
+
+/// `GET /version`.
+async fn version() -> Json<serde_json::Value> {
+    Json(json!({
+        "name": env!("CARGO_PKG_NAME"),
+        "version": env!("CARGO_PKG_VERSION"),
+        "protocol": "entropy-v0.2.0-registration",
+    }))
+}

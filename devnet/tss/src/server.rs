@@ -1,0 +1,218 @@
+//! The server's shared state and the registration work it does for one account after an
+//! accepted `/user/new`: DKG, encrypted storage, forwarding to the subgroup, confirmation,
+//! receipt (§4.3 `setup_dkg`, run concurrently per account).
+
+use std::collections::HashMap;
+
+use entropy_register_core::committee::InclusionBlock;
+use entropy_register_core::dkg::{dkg_parties, KeyShare};
+use entropy_register_core::envelope::EncryptedSignedMessage;
+use entropy_register_core::keys::TssKeys;
+use entropy_register_core::session::SessionId;
+use entropy_register_core::share_transfer::UserRegistrationInfo;
+use entropy_register_core::types::{AccountId32, KeyVisibility, ServerInfo, ValidatorInfo};
+use entropy_register_core::verify::Receipt;
+
+use crate::chain::{At, Chain, ChainError, Confirmer};
+use crate::sessions::{self, Dial, DkgPlan, SessionError, Sessions};
+use crate::store::{Store, StoreError};
+
+/// Store key of the last block served by `/user/new` (u32 big-endian), as the reference.
+pub const LATEST_BLOCK_KEY: &str = "LATEST_BLOCK_NUMBER_NEW_USER";
+
+/// Store key of the receipt for `account`.
+pub fn receipt_key(account: &AccountId32) -> String {
+    format!("RECEIPT_{}", account.to_ss58())
+}
+
+/// A threshold server.
+pub struct Server {
+    /// Its identity.
+    pub keys: TssKeys,
+    /// Its encrypted store.
+    pub store: Store,
+    /// Its chain connection.
+    pub chain: Chain,
+    /// Its confirmation submitter.
+    pub confirmer: Confirmer,
+    /// Its open DKG sessions.
+    pub sessions: Sessions,
+    /// Serializes `/user/new` judgements (replay protection).
+    pub new_user_lock: tokio::sync::Mutex<()>,
+    /// HTTP client for forwarding shares.
+    pub http: reqwest::Client,
+}
+
+/// Why a registration failed on this server (logged; nothing is confirmed).
+#[derive(Debug, thiserror::Error)]
+pub enum RegistrationError {
+    /// The account is not registering on chain.
+    #[error("account {0} is not registering on chain")]
+    NotRegistering(AccountId32),
+    /// The message's committee is unusable.
+    #[error("bad committee entry: {0}")]
+    BadCommittee(String),
+    /// This server is not a threshold server on chain.
+    #[error("this server is not registered on chain")]
+    NotOnChain,
+    /// The DKG failed.
+    #[error("DKG: {0}")]
+    Session(#[from] SessionError),
+    /// Storing failed.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    /// Chain access failed.
+    #[error("chain: {0}")]
+    Chain(#[from] ChainError),
+    /// A subgroup peer refused the forwarded share.
+    #[error("server {server} refused the share: HTTP {status}: {body}")]
+    ForwardRejected {
+        /// The peer's endpoint.
+        server: String,
+        /// HTTP status.
+        status: u16,
+        /// Its answer.
+        body: String,
+    },
+    /// A subgroup peer could not be reached.
+    #[error("cannot reach {server}: {why}")]
+    ForwardFailed {
+        /// The peer's endpoint.
+        server: String,
+        /// Why.
+        why: String,
+    },
+}
+
+impl Server {
+    /// This server's TSS account.
+    pub fn account(&self) -> AccountId32 {
+        self.keys.account.account()
+    }
+
+    /// The registration of one account in block `block` by `committee` (in DKG order).
+    pub async fn register_account(
+        &self,
+        block: InclusionBlock,
+        account: AccountId32,
+        committee: &[ValidatorInfo],
+    ) -> Result<KeyShare, RegistrationError> {
+        let me = self.account();
+        // One state read before the DKG: the request, our subgroup and its other members.
+        let state = self.chain.at(At::Latest).await?;
+        let details = state
+            .registering(&account)
+            .await?
+            .ok_or(RegistrationError::NotRegistering(account))?;
+        let subgroup = state
+            .subgroup_of_tss(&me)
+            .await?
+            .ok_or(RegistrationError::NotOnChain)?;
+        let mut peers = Vec::new();
+        for stash in state.signing_group(subgroup).await?.unwrap_or_default() {
+            if let Some(info) = state.server(&stash).await? {
+                if info.tss_account != me {
+                    peers.push(info);
+                }
+            }
+        }
+        drop(state);
+        let mut members = Vec::new();
+        for v in committee {
+            let a: [u8; 32] = v.tss_account.as_slice().try_into().map_err(|_| {
+                RegistrationError::BadCommittee("TSS account is not 32 bytes".into())
+            })?;
+            let endpoint = String::from_utf8(v.ip_address.clone())
+                .map_err(|_| RegistrationError::BadCommittee("endpoint is not UTF-8".into()))?;
+            members.push((AccountId32(a), endpoint, v.x25519_public_key));
+        }
+        let accounts: Vec<AccountId32> = members.iter().map(|m| m.0).collect();
+        let parties = dkg_parties(&accounts, account, &details.key_visibility);
+        let mut expected: HashMap<AccountId32, [u8; 32]> = members
+            .iter()
+            .filter(|m| m.0 != me)
+            .map(|m| (m.0, m.2))
+            .collect();
+        if let KeyVisibility::Private(pk) = details.key_visibility {
+            expected.insert(account, pk);
+        }
+        // Dialing rule (§4.4): the larger account dials; the user always dials.
+        let dial = members
+            .iter()
+            .filter(|m| m.0 != me && me.0 > m.0 .0)
+            .map(|m| Dial {
+                account: m.0,
+                endpoint: m.1.clone(),
+                x25519: m.2,
+            })
+            .collect();
+        let plan = DkgPlan {
+            session_id: SessionId::dkg(account, block),
+            parties,
+            expected,
+            dial,
+        };
+        let secret = self.keys.x25519.secret_bytes();
+        let share = sessions::run_dkg(&self.sessions, plan, &self.keys.account, &secret).await?;
+        let vk = share.verifying_key();
+        let key = vk.to_hex();
+        self.store.reserve(&key)?;
+        if let Err(e) = self.store.put(&key, &share.to_bytes()) {
+            let _ = self.store.release(&key);
+            return Err(e.into());
+        }
+        tracing::info!(%account, block = block.0, vk = %key, "key generated and stored");
+
+        self.forward(account, &peers, &share).await?;
+        let included = self.confirmer.confirm(account, subgroup, vk).await?;
+        tracing::info!(%account, subgroup, block = included.block, "confirmed on chain");
+        let receipt = Receipt::sign(&self.keys.account, account, block, subgroup, vk);
+        let json = serde_json::to_vec(&receipt).expect("plain data serializes");
+        self.store.set(&receipt_key(&account), &json)?;
+        Ok(share)
+    }
+
+    /// Sends the share to the other members of the subgroup (`/user/receive_key`).
+    async fn forward(
+        &self,
+        account: AccountId32,
+        peers: &[ServerInfo],
+        share: &KeyShare,
+    ) -> Result<(), RegistrationError> {
+        let payload = zeroize::Zeroizing::new(UserRegistrationInfo::new(account, share).to_json());
+        for info in peers {
+            let server = String::from_utf8_lossy(&info.endpoint).into_owned();
+            let envelope = EncryptedSignedMessage::seal(
+                &self.keys.account,
+                &payload,
+                &info.x25519_public_key,
+                None,
+            )
+            .map_err(|e| RegistrationError::ForwardFailed {
+                server: server.clone(),
+                why: e.to_string(),
+            })?;
+            let resp = self
+                .http
+                .post(format!("http://{server}/user/receive_key"))
+                .header("content-type", "application/json")
+                .body(envelope.to_json())
+                .send()
+                .await
+                .map_err(|e| RegistrationError::ForwardFailed {
+                    server: server.clone(),
+                    why: e.to_string(),
+                })?;
+            let status = resp.status().as_u16();
+            if status != 200 {
+                let body = resp.text().await.unwrap_or_default();
+                return Err(RegistrationError::ForwardRejected {
+                    server,
+                    status,
+                    body,
+                });
+            }
+        }
+        Ok(())
+    }
+}

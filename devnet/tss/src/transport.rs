@@ -1,0 +1,162 @@
+//! Websocket frames as channels, and the Noise XK handshake of §4.5 over them using the core's
+//! sans-IO state machines. Both the accepting side (axum) and the dialing side
+//! (tokio-tungstenite) become a [`FrameIo`]: binary frames in, binary frames out.
+
+use std::time::Duration;
+
+use entropy_register_core::noise::{
+    Channel, Initiator, NoiseError, PendingSubscription, Responder,
+};
+use entropy_register_core::session::SubscribeMessage;
+use futures::{SinkExt, StreamExt};
+use tokio::sync::mpsc;
+
+/// How long one handshake step may take. The responder may wait up to
+/// [`crate::sessions::SUBSCRIBE_WAIT`] for its own session to appear before replying.
+pub const STEP_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Frames queued per connection before the sender waits.
+const QUEUE: usize = 64;
+
+/// One websocket connection as channels of binary frames. A closed `rx` means the peer left.
+pub struct FrameIo {
+    /// Frames to send.
+    pub tx: mpsc::Sender<Vec<u8>>,
+    /// Frames received.
+    pub rx: mpsc::Receiver<Vec<u8>>,
+}
+
+/// Transport errors.
+#[derive(Debug, thiserror::Error)]
+pub enum TransportError {
+    /// The connection could not be made or closed early.
+    #[error("connection: {0}")]
+    Connection(String),
+    /// The peer did not answer in time.
+    #[error("the peer did not answer within {0:?}")]
+    Timeout(Duration),
+    /// The Noise handshake or a frame failed.
+    #[error(transparent)]
+    Noise(#[from] NoiseError),
+}
+
+impl FrameIo {
+    /// Sends one frame.
+    pub async fn send(&self, frame: Vec<u8>) -> Result<(), TransportError> {
+        self.tx
+            .send(frame)
+            .await
+            .map_err(|_| TransportError::Connection("closed".into()))
+    }
+
+    /// Receives one frame within [`STEP_TIMEOUT`].
+    pub async fn recv(&mut self) -> Result<Vec<u8>, TransportError> {
+        match tokio::time::timeout(STEP_TIMEOUT, self.rx.recv()).await {
+            Err(_) => Err(TransportError::Timeout(STEP_TIMEOUT)),
+            Ok(None) => Err(TransportError::Connection(
+                "the peer closed the connection".into(),
+            )),
+            Ok(Some(f)) => Ok(f),
+        }
+    }
+}
+
+/// Wraps an accepted axum websocket. Only binary frames are accepted; any other data frame
+/// ends the connection.
+pub fn from_axum(socket: axum::extract::ws::WebSocket) -> FrameIo {
+    use axum::extract::ws::Message;
+    let (mut sink, mut stream) = socket.split();
+    let (in_tx, in_rx) = mpsc::channel(QUEUE);
+    let (out_tx, mut out_rx) = mpsc::channel::<Vec<u8>>(QUEUE);
+    tokio::spawn(async move {
+        while let Some(f) = out_rx.recv().await {
+            if sink.send(Message::Binary(f.into())).await.is_err() {
+                return;
+            }
+        }
+        let _ = sink.send(Message::Close(None)).await;
+    });
+    tokio::spawn(async move {
+        while let Some(Ok(m)) = stream.next().await {
+            match m {
+                Message::Binary(b) => {
+                    if in_tx.send(b.to_vec()).await.is_err() {
+                        return;
+                    }
+                }
+                Message::Ping(_) | Message::Pong(_) => {}
+                Message::Text(_) | Message::Close(_) => return,
+            }
+        }
+    });
+    FrameIo {
+        tx: out_tx,
+        rx: in_rx,
+    }
+}
+
+/// Dials `ws://<endpoint>/ws`.
+pub async fn dial(endpoint: &str) -> Result<FrameIo, TransportError> {
+    use tokio_tungstenite::tungstenite::Message;
+    let url = format!("ws://{endpoint}/ws");
+    let (ws, _) = tokio::time::timeout(STEP_TIMEOUT, tokio_tungstenite::connect_async(&url))
+        .await
+        .map_err(|_| TransportError::Timeout(STEP_TIMEOUT))?
+        .map_err(|e| TransportError::Connection(format!("{url}: {e}")))?;
+    let (mut sink, mut stream) = ws.split();
+    let (in_tx, in_rx) = mpsc::channel(QUEUE);
+    let (out_tx, mut out_rx) = mpsc::channel::<Vec<u8>>(QUEUE);
+    tokio::spawn(async move {
+        while let Some(f) = out_rx.recv().await {
+            if sink.send(Message::Binary(f.into())).await.is_err() {
+                return;
+            }
+        }
+        let _ = sink.send(Message::Close(None)).await;
+    });
+    tokio::spawn(async move {
+        while let Some(Ok(m)) = stream.next().await {
+            match m {
+                Message::Binary(b) => {
+                    if in_tx.send(b.to_vec()).await.is_err() {
+                        return;
+                    }
+                }
+                Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {}
+                Message::Text(_) | Message::Close(_) => return,
+            }
+        }
+    });
+    Ok(FrameIo {
+        tx: out_tx,
+        rx: in_rx,
+    })
+}
+
+/// Initiator side: handshake with the responder's static key, subscribe, await the verdict.
+pub async fn initiate(
+    io: &mut FrameIo,
+    own_secret: &[u8; 32],
+    peer_static: &[u8; 32],
+    subscribe: &SubscribeMessage,
+) -> Result<Channel, TransportError> {
+    let (init, msg1) = Initiator::start(own_secret, peer_static, subscribe)?;
+    io.send(msg1).await?;
+    let msg2 = io.recv().await?;
+    let (awaiting, msg3) = init.read_message2(&msg2)?;
+    io.send(msg3).await?;
+    let reply = io.recv().await?;
+    Ok(awaiting.read_reply(&reply)?)
+}
+
+/// Responder side, up to the subscription (the caller decides and answers).
+pub async fn respond(
+    io: &mut FrameIo,
+    own_secret: &[u8; 32],
+) -> Result<PendingSubscription, TransportError> {
+    let msg1 = io.recv().await?;
+    let (awaiting, msg2) = Responder::new(own_secret)?.read_message1(&msg1)?;
+    io.send(msg2).await?;
+    let msg3 = io.recv().await?;
+    Ok(awaiting.read_message3(&msg3)?)
+}

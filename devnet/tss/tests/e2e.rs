@@ -1,0 +1,595 @@
+//! End to end against a launched devnet (the real node and four real servers over HTTP and
+//! websockets): Public and Private registration, shares held by all four servers and encrypted
+//! at rest, restart with the right and the wrong password, receipts, and the rejections of
+//! forged, replayed, stale, misdirected and malformed input.
+//!
+//! One devnet serves every scenario (the servers' ports are fixed by genesis), so they run in
+//! order inside one test; each prints its name as it passes.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use codec::Encode;
+use devnet_tss::chain::{At, Chain, Registration};
+use devnet_tss::config::DEV_PASSWORD;
+use devnet_tss::launcher::{Devnet, LaunchConfig, LaunchError};
+use devnet_tss::sessions::{self, Dial, DkgPlan, Sessions};
+use devnet_tss::store::Store;
+use entropy_register_core::committee::InclusionBlock;
+use entropy_register_core::dkg::{run_in_process, KeyShare};
+use entropy_register_core::envelope::EncryptedSignedMessage;
+use entropy_register_core::keys::{
+    derive_tss_keys, dev_tss_mnemonic, Sr25519Pair, TssKeys, X25519Keypair,
+};
+use entropy_register_core::kvdb::ScryptParams;
+use entropy_register_core::noise::NoiseError;
+use entropy_register_core::session::{SessionId, SubscribeMessage};
+use entropy_register_core::share_transfer::UserRegistrationInfo;
+use entropy_register_core::types::*;
+use entropy_register_core::verify::Receipt;
+use serde_json::Value;
+
+const UNIT: u128 = 10_000_000_000;
+
+fn tss(name: &str) -> TssKeys {
+    derive_tss_keys(dev_tss_mnemonic(name).unwrap())
+        .unwrap()
+        .keys
+}
+
+fn fresh(label: &str) -> Sr25519Pair {
+    let nonce: u64 = rand::random();
+    Sr25519Pair::from_suri(&format!("//e2e-{label}-{nonce}")).unwrap()
+}
+
+fn genesis_program() -> ProgramsData {
+    ProgramsData::new(vec![ProgramInstance {
+        program_pointer: [0; 32],
+        program_config: vec![],
+    }])
+    .unwrap()
+}
+
+/// Which dev server has this TSS account.
+fn name_of(tss_account: &[u8]) -> &'static str {
+    ["alice", "bob", "charlie", "dave"]
+        .into_iter()
+        .find(|n| tss(n).account.public().as_slice() == tss_account)
+        .expect("a dev server")
+}
+
+struct Ctx {
+    devnet: Devnet,
+    chain: Chain,
+    http: reqwest::Client,
+    alice: Sr25519Pair,
+}
+
+impl Ctx {
+    async fn fund(&self, who: &[AccountId32]) {
+        let nonce = self
+            .chain
+            .account_nonce(&self.alice.account())
+            .await
+            .unwrap();
+        let mut tasks = Vec::new();
+        for (i, a) in who.iter().enumerate() {
+            let chain = self.chain.clone();
+            let alice = self.alice.clone();
+            let a = *a;
+            tasks.push(tokio::spawn(async move {
+                chain
+                    .transfer(&alice, &a, 100 * UNIT, Some(nonce + i as u64))
+                    .await
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap().expect("transfer succeeds");
+        }
+    }
+
+    async fn post(&self, name: &str, path: &str, body: Vec<u8>) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("http://{}{path}", Devnet::endpoint(name)))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    async fn get(&self, name: &str, path: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .get(format!("http://{}{path}", Devnet::endpoint(name)))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// Party index of the share of `vk` a server holds (`None`: it holds none).
+    async fn held(&self, name: &str, vk: &VerifyingKey) -> Option<u64> {
+        let (status, body) = self.get(name, &format!("/user/key/{}", vk.to_hex())).await;
+        (status == 200).then(|| body["partyIndex"].as_u64().unwrap())
+    }
+
+    async fn open_sessions(&self, name: &str) -> u64 {
+        self.get(name, "/healthz").await.1["openSessions"]
+            .as_u64()
+            .unwrap()
+    }
+
+    /// The committee (in DKG order) of a registration included in `n`.
+    async fn committee(&self, n: u32) -> Vec<ValidatorInfo> {
+        self.chain
+            .at(At::Latest)
+            .await
+            .unwrap()
+            .committee(InclusionBlock(n).committee_block())
+            .await
+            .unwrap()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn devnet_end_to_end() {
+    let exe = PathBuf::from(env!("CARGO_BIN_EXE_devnet-tss"));
+    let dir = std::env::temp_dir().join(format!("entropy-e2e-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let cfg = LaunchConfig::beside(exe.parent().unwrap(), dir.clone());
+    let devnet = Devnet::start(cfg).await.expect("devnet starts");
+    eprintln!("{}", devnet.summary());
+    let chain = Chain::connect(&devnet.rpc_url, Duration::from_secs(30))
+        .await
+        .unwrap();
+    let mut ctx = Ctx {
+        devnet,
+        chain,
+        http: reqwest::Client::new(),
+        alice: Sr25519Pair::from_suri("//Alice").unwrap(),
+    };
+
+    new_user_rejects_bad_requests(&ctx).await;
+    eprintln!("ok: /user/new rejects malformed, misdirected, stale and forged requests");
+    let (user, n, vk) = public_registration(&ctx).await;
+    eprintln!("ok: Public registration (N = {n}, vk {})", vk.to_hex());
+    replayed_new_user_is_refused(&ctx, n, &user).await;
+    eprintln!("ok: replayed /user/new refused");
+    receive_key_rejects(&ctx, &user).await;
+    eprintln!("ok: /user/receive_key rejects other subgroup, tampered, not registering");
+    private_registration_and_wrong_noise_key(&ctx).await;
+    eprintln!("ok: Private registration; wrong Noise static key refused");
+    shares_encrypted_at_rest_and_restart(&mut ctx, &vk).await;
+    eprintln!("ok: shares encrypted at rest; restart keeps them; wrong password refused");
+
+    ctx.devnet.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+async fn public_registration(ctx: &Ctx) -> (AccountId32, u32, VerifyingKey) {
+    let user = fresh("public");
+    let pma = fresh("pma").account();
+    ctx.fund(&[user.account()]).await;
+    let args = RegisterArgs {
+        program_modification_account: pma,
+        key_visibility: KeyVisibility::Public,
+        programs_data: genesis_program(),
+    };
+    let inc = ctx.chain.register(&user, &args).await.expect("register");
+    assert!(inc.events.iter().any(|e| e == "Registry.SignalRegister"));
+    let n = inc.block;
+    let outcome = ctx
+        .chain
+        .wait_registered(&user.account(), n, 20)
+        .await
+        .unwrap();
+    let Registration::Registered { block, vk } = outcome else {
+        panic!("not registered: {outcome:?}");
+    };
+    eprintln!("  included in {n}, registered in {block}");
+
+    let state = ctx.chain.at(At::Latest).await.unwrap();
+    let info = state
+        .registered(&vk)
+        .await
+        .unwrap()
+        .expect("Registered[vk]");
+    assert_eq!(info.key_visibility, KeyVisibility::Public);
+    assert_eq!(info.programs_data, args.programs_data);
+    assert_eq!(info.program_modification_account, pma);
+    assert!(state.registering(&user.account()).await.unwrap().is_none());
+
+    // All four servers hold the share of their subgroup (two by DKG, two by forwarding).
+    let groups = [("alice", 0), ("bob", 0), ("charlie", 1), ("dave", 1)];
+    for (name, g) in groups {
+        assert_eq!(ctx.held(name, &vk).await, Some(g), "{name} holds share {g}");
+    }
+
+    // The committee's receipts verify against on-chain state; the others have none.
+    let committee = ctx.committee(n).await;
+    let members: Vec<&str> = committee.iter().map(|v| name_of(&v.tss_account)).collect();
+    for (name, _) in groups {
+        let (status, body) = ctx
+            .get(name, &format!("/user/receipt/{}", user.account().to_ss58()))
+            .await;
+        if members.contains(&name) {
+            assert_eq!(status, 200, "{name} has a receipt");
+            let r: Receipt = serde_json::from_value(body).unwrap();
+            let sub = state.subgroup_of_tss(&r.server).await.unwrap();
+            r.verify(&user.account(), InclusionBlock(n), &vk, |_| sub)
+                .expect("receipt verifies");
+        } else {
+            assert_eq!(status, 404, "{name} did not confirm");
+            assert_eq!(body["code"], "NoReceipt");
+        }
+    }
+    (user.account(), n, vk)
+}
+
+fn dkg_message(n: u32, accounts: Vec<Vec<u8>>, committee: Vec<ValidatorInfo>) -> Vec<u8> {
+    OcwMessageDkg {
+        block_number: n,
+        sig_request_accounts: accounts,
+        validators_info: committee,
+    }
+    .encode()
+}
+
+async fn new_user_rejects_bad_requests(ctx: &Ctx) {
+    // Malformed SCALE.
+    let (status, body) = ctx.post("alice", "/user/new", vec![1, 2, 3]).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("Malformed")));
+
+    // Wait until old blocks exist, then build requests for a recent block.
+    while ctx.chain.best_block().await.unwrap() < 8 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let best = ctx.chain.best_block().await.unwrap();
+    let stranger = fresh("stranger").account().0.to_vec();
+
+    // Stale: N far behind the best block.
+    let old = best - 6;
+    let committee = ctx.committee(old).await;
+    let member = name_of(&committee[0].tss_account);
+    let (status, body) = ctx
+        .post(
+            member,
+            "/user/new",
+            dkg_message(old, vec![stranger.clone()], committee),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("Stale")),
+        "{body}"
+    );
+
+    // Misdirected: sent to a server that is not in the message's committee.
+    let n = ctx.chain.best_block().await.unwrap() - 1;
+    let committee = ctx.committee(n).await;
+    let members: Vec<&str> = committee.iter().map(|v| name_of(&v.tss_account)).collect();
+    let outsider = ["alice", "bob", "charlie", "dave"]
+        .into_iter()
+        .find(|s| !members.contains(s))
+        .unwrap();
+    let (status, _) = ctx
+        .post(
+            outsider,
+            "/user/new",
+            dkg_message(n, vec![stranger.clone()], committee.clone()),
+        )
+        .await;
+    assert_eq!(status, 421);
+
+    // Forged: accounts that are not Registry::Dkg[N] on chain.
+    let (status, body) = ctx
+        .post(
+            members[0],
+            "/user/new",
+            dkg_message(n, vec![stranger.clone()], committee),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("NotVerifiable")),
+        "{body}"
+    );
+
+    // Empty: nothing to do.
+    let (status, _) = ctx
+        .post("alice", "/user/new", dkg_message(n, vec![], vec![]))
+        .await;
+    assert_eq!(status, 204);
+
+    // Nothing was started.
+    for s in ["alice", "bob", "charlie", "dave"] {
+        assert_eq!(ctx.open_sessions(s).await, 0);
+    }
+}
+
+async fn replayed_new_user_is_refused(ctx: &Ctx, n: u32, user: &AccountId32) {
+    let committee = ctx.committee(n).await;
+    let member = name_of(&committee[0].tss_account);
+    let (status, body) = ctx
+        .post(
+            member,
+            "/user/new",
+            dkg_message(n, vec![user.0.to_vec()], committee),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("Repeated")),
+        "{body}"
+    );
+    assert_eq!(ctx.open_sessions(member).await, 0);
+}
+
+/// A share of a key nobody registered, made in-process.
+fn foreign_share() -> KeyShare {
+    let pairs = vec![fresh("p0"), fresh("p1")];
+    let sid = SessionId::dkg(pairs[1].account(), InclusionBlock(1));
+    run_in_process(sid, pairs).unwrap().remove(0)
+}
+
+async fn receive_key_rejects(ctx: &Ctx, registered_user: &AccountId32) {
+    let bob = tss("bob");
+    let share = foreign_share();
+    let vk = share.verifying_key();
+    let send = |from: &TssKeys, account: AccountId32| {
+        let info = UserRegistrationInfo::new(account, &share);
+        EncryptedSignedMessage::seal(&from.account, &info.to_json(), &bob.x25519.public, None)
+            .unwrap()
+    };
+    let registering = fresh("registering");
+
+    // From a server of the other subgroup (charlie is subgroup 1, bob subgroup 0).
+    let env = send(&tss("charlie"), registering.account());
+    let (status, body) = ctx
+        .post("bob", "/user/receive_key", env.to_json().into_bytes())
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("NotInSubgroup")),
+        "{body}"
+    );
+
+    // A flipped ciphertext byte.
+    let mut env = send(&tss("alice"), *registered_user);
+    env.hpke_message.ciphertext[10] ^= 1;
+    let (status, body) = ctx
+        .post("bob", "/user/receive_key", env.to_json().into_bytes())
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("Hpke(OpenError)")),
+        "{body}"
+    );
+
+    // An account that is not registering (from the right subgroup).
+    let env = send(&tss("alice"), fresh("idle").account());
+    let (status, body) = ctx
+        .post("bob", "/user/receive_key", env.to_json().into_bytes())
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("NotRegistering")),
+        "{body}"
+    );
+
+    // An account that already registered.
+    let env = send(&tss("alice"), *registered_user);
+    let (status, body) = ctx
+        .post("bob", "/user/receive_key", env.to_json().into_bytes())
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("NotRegistering")),
+        "{body}"
+    );
+
+    // Signed by a non-server.
+    let stranger = TssKeys {
+        account: fresh("nonserver"),
+        x25519: X25519Keypair::generate(),
+    };
+    let env = send(&stranger, fresh("x").account());
+    let (status, body) = ctx
+        .post("bob", "/user/receive_key", env.to_json().into_bytes())
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("NotInSubgroup")),
+        "{body}"
+    );
+
+    // Malformed body.
+    let (status, body) = ctx
+        .post("bob", "/user/receive_key", b"{\"x\":1}".to_vec())
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("BadJson")),
+        "{body}"
+    );
+
+    // Nothing was stored.
+    assert_eq!(ctx.held("bob", &vk).await, None);
+}
+
+async fn private_registration_and_wrong_noise_key(ctx: &Ctx) {
+    let user = fresh("private");
+    let x = X25519Keypair::generate();
+    ctx.fund(&[user.account()]).await;
+    let args = RegisterArgs {
+        program_modification_account: user.account(),
+        key_visibility: KeyVisibility::Private(x.public),
+        programs_data: genesis_program(),
+    };
+    let n = ctx
+        .chain
+        .register(&user, &args)
+        .await
+        .expect("register")
+        .block;
+    let committee = ctx.committee(n).await;
+    let sid = SessionId::dkg(user.account(), InclusionBlock(n));
+
+    // A connection whose Noise static key is not the registered one is refused.
+    let wrong = X25519Keypair::generate();
+    let mut io =
+        devnet_tss::transport::dial(std::str::from_utf8(&committee[0].ip_address).unwrap())
+            .await
+            .unwrap();
+    let refused = devnet_tss::transport::initiate(
+        &mut io,
+        &wrong.secret_bytes(),
+        &committee[0].x25519_public_key,
+        &SubscribeMessage::new(sid, &user),
+    )
+    .await;
+    match refused {
+        Err(devnet_tss::transport::TransportError::Noise(NoiseError::Refused(why))) => {
+            assert!(why.contains("not a party"), "{why}")
+        }
+        other => panic!("expected a refusal, got {:?}", other.map(|_| ())),
+    }
+
+    // The user joins as the last DKG party with the right key.
+    let parties: Vec<AccountId32> = committee
+        .iter()
+        .map(|v| AccountId32(v.tss_account.clone().try_into().unwrap()))
+        .chain([user.account()])
+        .collect();
+    let plan = DkgPlan {
+        session_id: sid,
+        parties,
+        expected: HashMap::new(),
+        dial: committee
+            .iter()
+            .map(|v| Dial {
+                account: AccountId32(v.tss_account.clone().try_into().unwrap()),
+                endpoint: String::from_utf8(v.ip_address.clone()).unwrap(),
+                x25519: v.x25519_public_key,
+            })
+            .collect(),
+    };
+    let share = sessions::run_dkg(&Sessions::default(), plan, &user, &x.secret_bytes())
+        .await
+        .expect("the user's DKG");
+    assert_eq!(share.party_index(), 2);
+    let outcome = ctx
+        .chain
+        .wait_registered(&user.account(), n, 20)
+        .await
+        .unwrap();
+    let Registration::Registered { vk, .. } = outcome else {
+        panic!("not registered: {outcome:?}");
+    };
+    assert_eq!(
+        vk,
+        share.verifying_key(),
+        "the user's share is of the registered key"
+    );
+    let info = ctx
+        .chain
+        .at(At::Latest)
+        .await
+        .unwrap()
+        .registered(&vk)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(info.key_visibility, KeyVisibility::Private(x.public));
+    for (name, g) in [("alice", 0), ("bob", 0), ("charlie", 1), ("dave", 1)] {
+        assert_eq!(ctx.held(name, &vk).await, Some(g), "{name}");
+    }
+}
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+async fn shares_encrypted_at_rest_and_restart(ctx: &mut Ctx, vk: &VerifyingKey) {
+    // Read alice's share the way only a holder of the password can: stop her, open the store.
+    ctx.devnet.stop_server("alice");
+    let share_bytes = {
+        let store = Store::open(
+            &ctx.devnet.data_dir("alice"),
+            DEV_PASSWORD.as_bytes(),
+            ScryptParams::REFERENCE,
+        )
+        .unwrap();
+        store
+            .get(&vk.to_hex())
+            .unwrap()
+            .expect("alice holds the share")
+    };
+    let json: Value = serde_json::from_slice(&share_bytes).unwrap();
+    let secret = json["x"].as_str().expect("the share's secret field");
+    let secret_raw = entropy_register_core::hex::decode(secret).unwrap();
+    assert!(secret_raw.len() >= 32);
+    let mut scanned = 0;
+    for name in ["alice", "bob", "charlie", "dave"] {
+        for f in files(&ctx.devnet.data_dir(name)) {
+            let bytes = std::fs::read(&f).unwrap();
+            scanned += bytes.len();
+            for needle in [&share_bytes[..], secret.as_bytes(), &secret_raw] {
+                assert!(
+                    !contains(&bytes, needle),
+                    "plaintext share in {}",
+                    f.display()
+                );
+            }
+        }
+    }
+    assert!(scanned > 0);
+    eprintln!("  scanned {scanned} bytes of server data: no plaintext share");
+
+    // Restart with the same password: the share is still there.
+    ctx.devnet
+        .start_server("alice", None)
+        .await
+        .expect("alice restarts");
+    assert_eq!(ctx.held("alice", vk).await, Some(0));
+
+    // A wrong password: refuses to start with a clear message; the store is untouched.
+    let pw = ctx.devnet.config().dir.join("wrong-password");
+    std::fs::write(&pw, "not the password\n").unwrap();
+    let err = ctx
+        .devnet
+        .start_server("bob", Some(&pw))
+        .await
+        .expect_err("a wrong password must not start");
+    match err {
+        LaunchError::NotReady { why, .. } => {
+            assert!(why.contains("password does not open"), "{why}")
+        }
+        other => panic!("unexpected: {other}"),
+    }
+    ctx.devnet
+        .start_server("bob", None)
+        .await
+        .expect("bob restarts");
+    assert_eq!(ctx.held("bob", vk).await, Some(0));
+}
