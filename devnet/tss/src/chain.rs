@@ -119,7 +119,7 @@ impl Chain {
     pub async fn connect(url: &str, wait: Duration) -> Result<Self, ChainError> {
         let start = std::time::Instant::now();
         loop {
-            match OnlineClient::<PolkadotConfig>::from_insecure_url(url).await {
+            match Self::legacy(url).await {
                 Ok(api) => return Ok(Chain { api }),
                 Err(e) if start.elapsed() >= wait => {
                     return Err(ChainError::Rpc(format!("cannot reach {url}: {e}")))
@@ -127,6 +127,18 @@ impl Chain {
                 Err(_) => tokio::time::sleep(Duration::from_millis(300)).await,
             }
         }
+    }
+
+    /// A client on the request/response ("legacy") RPC methods: the default `chainHead`
+    /// backend unpins blocks under load and then fails to find their headers.
+    async fn legacy(url: &str) -> Result<OnlineClient<PolkadotConfig>, String> {
+        let rpc = subxt::rpcs::RpcClient::from_insecure_url(url)
+            .await
+            .map_err(|e| e.to_string())?;
+        let backend = subxt::backend::LegacyBackend::<PolkadotConfig>::builder().build(rpc);
+        OnlineClient::from_backend(std::sync::Arc::new(backend))
+            .await
+            .map_err(|e| e.to_string())
     }
 
     /// The latest (finalized) block number.
@@ -238,6 +250,31 @@ impl Chain {
         codec::Compact(amount).encode_to(&mut args);
         self.submit(("Balances", "transfer_keep_alive"), args, from, nonce)
             .await
+    }
+
+    /// Transfers `amount` from `from` to each of `to`, all submitted at once with consecutive
+    /// nonces (so they share a block), and waits for all of them.
+    pub async fn fund(
+        &self,
+        from: &Sr25519Pair,
+        to: &[AccountId32],
+        amount: u128,
+    ) -> Result<(), ChainError> {
+        let nonce = self.account_nonce(&from.account()).await?;
+        let transfers = to.iter().enumerate().map(|(i, a)| {
+            let chain = self.clone();
+            let from = from.clone();
+            let a = *a;
+            tokio::spawn(async move {
+                chain
+                    .transfer(&from, &a, amount, Some(nonce + i as u64))
+                    .await
+            })
+        });
+        for t in futures::future::join_all(transfers).await {
+            t.map_err(|e| ChainError::Rpc(e.to_string()))??;
+        }
+        Ok(())
     }
 
     /// The `Registry` events of block `block`.
@@ -381,32 +418,37 @@ impl ChainAt {
 
     /// The DKG committee for `block`, computed with the core's rule from this state.
     pub async fn committee(&self, block: CommitteeBlock) -> Result<Vec<ValidatorInfo>, ChainError> {
-        let mut groups = Vec::new();
-        for g in 0..2u8 {
-            groups.push(self.signing_group(g).await?);
-        }
-        let mut synced = std::collections::HashMap::new();
-        for stash in groups.iter().flatten().flatten() {
-            let s: bool = self
+        let (g0, g1) = futures::join!(self.signing_group(0), self.signing_group(1));
+        let groups = [g0?, g1?];
+        let stashes: Vec<AccountId32> = groups.iter().flatten().flatten().copied().collect();
+        let synced = futures::future::try_join_all(stashes.iter().map(|stash| async move {
+            let s: Option<bool> = self
                 .get("IsValidatorSynced", storage::is_validator_synced(stash))
-                .await?
-                .unwrap_or(false);
-            synced.insert(*stash, s);
-        }
+                .await?;
+            Ok::<_, ChainError>((*stash, s.unwrap_or(false)))
+        }))
+        .await?;
+        let synced: std::collections::HashMap<_, _> = synced.into_iter().collect();
         let members = select_committee(
             block,
             |g| groups.get(g as usize).cloned().flatten(),
             |s| synced.get(s).copied().unwrap_or(false),
         )
         .map_err(|e| ChainError::Committee(e.to_string()))?;
-        let mut out = Vec::new();
-        for m in members {
-            let info = self.server(&m.stash).await?.ok_or_else(|| {
-                ChainError::Committee(format!("stash {} has no ThresholdServers entry", m.stash))
-            })?;
-            out.push(ValidatorInfo::from(&info));
-        }
-        Ok(out)
+        let infos =
+            futures::future::try_join_all(members.iter().map(|m| self.server(&m.stash))).await?;
+        members
+            .iter()
+            .zip(infos)
+            .map(|(m, info)| {
+                info.map(|i| ValidatorInfo::from(&i)).ok_or_else(|| {
+                    ChainError::Committee(format!(
+                        "stash {} has no ThresholdServers entry",
+                        m.stash
+                    ))
+                })
+            })
+            .collect()
     }
 }
 

@@ -96,14 +96,15 @@ async fn new_user(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCod
     let n = msg.block_number;
     let _guard = s.new_user_lock.lock().await;
     // The off-chain worker of N+1 may call before our view of the chain reaches N+1.
-    let mut best = s.chain.best_block().await.map_err(ApiError::internal)?;
-    for _ in 0..20 {
-        if best > n {
+    let mut latest = s.chain.at(At::Latest).await.map_err(ApiError::internal)?;
+    for _ in 0..30 {
+        if latest.number() > n {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(150)).await;
-        best = s.chain.best_block().await.map_err(ApiError::internal)?;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        latest = s.chain.at(At::Latest).await.map_err(ApiError::internal)?;
     }
+    let best = latest.number();
     let last_served = s
         .store
         .get(LATEST_BLOCK_KEY)
@@ -112,17 +113,22 @@ async fn new_user(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCod
         .map(u32::from_be_bytes);
     // Dkg[N] and the committee as the chain saw them in the off-chain worker's block N+1.
     let (onchain, committee) = if best > n && best <= n + 1 + FRESHNESS_WINDOW_BLOCKS {
-        let state = s
-            .chain
-            .at(At::Block(n + 1))
-            .await
-            .map_err(ApiError::internal)?;
-        let onchain = state.dkg_accounts(n).await.map_err(ApiError::internal)?;
-        let committee = state
-            .committee(InclusionBlock(n).committee_block())
-            .await
-            .map_err(ApiError::internal)?;
-        (Some(onchain), Some(committee))
+        let state = if best == n + 1 {
+            latest
+        } else {
+            s.chain
+                .at(At::Block(n + 1))
+                .await
+                .map_err(ApiError::internal)?
+        };
+        let (onchain, committee) = futures::join!(
+            state.dkg_accounts(n),
+            state.committee(InclusionBlock(n).committee_block())
+        );
+        (
+            Some(onchain.map_err(ApiError::internal)?),
+            Some(committee.map_err(ApiError::internal)?),
+        )
     } else {
         (None, None)
     };
@@ -193,20 +199,16 @@ async fn receive_key(State(s): State<Arc<Server>>, body: Bytes) -> Result<Status
     let info = UserRegistrationInfo::from_json(&opened.message).map_err(receive_key_error)?;
     let (account, share) = share_transfer::check_payload(&info).map_err(receive_key_error)?;
     let state = s.chain.at(At::Latest).await.map_err(ApiError::internal)?;
+    let own = s.account();
+    let (own_subgroup, sender_subgroup, registering) = futures::join!(
+        state.subgroup_of_tss(&own),
+        state.subgroup_of_tss(&opened.sender),
+        state.registering(&account)
+    );
     let facts = ReceiveKeyFacts {
-        own_subgroup: state
-            .subgroup_of_tss(&s.account())
-            .await
-            .map_err(ApiError::internal)?,
-        sender_subgroup: state
-            .subgroup_of_tss(&opened.sender)
-            .await
-            .map_err(ApiError::internal)?,
-        registering: state
-            .registering(&account)
-            .await
-            .map_err(ApiError::internal)?
-            .is_some(),
+        own_subgroup: own_subgroup.map_err(ApiError::internal)?,
+        sender_subgroup: sender_subgroup.map_err(ApiError::internal)?,
+        registering: registering.map_err(ApiError::internal)?.is_some(),
         key_exists: s.store.exists(&info.key).map_err(ApiError::internal)?,
     };
     let action = share_transfer::judge(&account, facts).map_err(|e| {

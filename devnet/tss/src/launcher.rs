@@ -39,10 +39,23 @@ pub struct LaunchConfig {
 }
 
 impl LaunchConfig {
-    /// Defaults with the binaries next to `exe_dir` (cargo's target profile folder).
+    /// Defaults with the binaries next to `exe_dir` (cargo's target profile folder). The node
+    /// is looked for there, then in the sibling `debug` folder (the node is built in the dev
+    /// profile even when the servers are built for release).
     pub fn beside(exe_dir: &Path, dir: PathBuf) -> Self {
+        let mut node_bin = exe_dir.join("devnet-node");
+        if !node_bin.exists() {
+            if let Some(debug) = exe_dir
+                .parent()
+                .map(|p| p.join("debug").join("devnet-node"))
+            {
+                if debug.exists() {
+                    node_bin = debug;
+                }
+            }
+        }
         LaunchConfig {
-            node_bin: exe_dir.join("devnet-node"),
+            node_bin,
             tss_bin: exe_dir.join("devnet-tss"),
             dir,
             block_ms: 1000,

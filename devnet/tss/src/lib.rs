@@ -9,10 +9,12 @@
 //! - [`sessions`]: DKG listeners and the DKG driver;
 //! - [`server`]: one account's registration (DKG → store → forward → confirm → receipt);
 //! - [`http`]: the routes;
+//! - [`client`]: the registration flow for Rust callers (demo, tests, benchmark);
 //! - [`config`]: command line and identity;
 //! - [`launcher`]: node + four servers for development, tests and CI.
 
 pub mod chain;
+pub mod client;
 pub mod config;
 pub mod http;
 pub mod launcher;

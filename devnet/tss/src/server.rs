@@ -100,22 +100,18 @@ impl Server {
         let me = self.account();
         // One state read before the DKG: the request, our subgroup and its other members.
         let state = self.chain.at(At::Latest).await?;
-        let details = state
-            .registering(&account)
-            .await?
-            .ok_or(RegistrationError::NotRegistering(account))?;
-        let subgroup = state
-            .subgroup_of_tss(&me)
-            .await?
-            .ok_or(RegistrationError::NotOnChain)?;
-        let mut peers = Vec::new();
-        for stash in state.signing_group(subgroup).await?.unwrap_or_default() {
-            if let Some(info) = state.server(&stash).await? {
-                if info.tss_account != me {
-                    peers.push(info);
-                }
-            }
-        }
+        let (details, subgroup) =
+            futures::join!(state.registering(&account), state.subgroup_of_tss(&me));
+        let details = details?.ok_or(RegistrationError::NotRegistering(account))?;
+        let subgroup = subgroup?.ok_or(RegistrationError::NotOnChain)?;
+        let stashes = state.signing_group(subgroup).await?.unwrap_or_default();
+        let peers: Vec<ServerInfo> =
+            futures::future::try_join_all(stashes.iter().map(|s| state.server(s)))
+                .await?
+                .into_iter()
+                .flatten()
+                .filter(|info| info.tss_account != me)
+                .collect();
         drop(state);
         let mut members = Vec::new();
         for v in committee {

@@ -6,15 +6,14 @@
 //! One devnet serves every scenario (the servers' ports are fixed by genesis), so they run in
 //! order inside one test; each prints its name as it passes.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use codec::Encode;
-use devnet_tss::chain::{At, Chain, Registration};
+use devnet_tss::chain::{At, Chain};
+use devnet_tss::client;
 use devnet_tss::config::DEV_PASSWORD;
 use devnet_tss::launcher::{Devnet, LaunchConfig, LaunchError};
-use devnet_tss::sessions::{self, Dial, DkgPlan, Sessions};
 use devnet_tss::store::Store;
 use entropy_register_core::committee::InclusionBlock;
 use entropy_register_core::dkg::{run_in_process, KeyShare};
@@ -27,7 +26,6 @@ use entropy_register_core::noise::NoiseError;
 use entropy_register_core::session::{SessionId, SubscribeMessage};
 use entropy_register_core::share_transfer::UserRegistrationInfo;
 use entropy_register_core::types::*;
-use entropy_register_core::verify::Receipt;
 use serde_json::Value;
 
 const UNIT: u128 = 10_000_000_000;
@@ -68,25 +66,10 @@ struct Ctx {
 
 impl Ctx {
     async fn fund(&self, who: &[AccountId32]) {
-        let nonce = self
-            .chain
-            .account_nonce(&self.alice.account())
+        self.chain
+            .fund(&self.alice, who, 100 * UNIT)
             .await
-            .unwrap();
-        let mut tasks = Vec::new();
-        for (i, a) in who.iter().enumerate() {
-            let chain = self.chain.clone();
-            let alice = self.alice.clone();
-            let a = *a;
-            tasks.push(tokio::spawn(async move {
-                chain
-                    .transfer(&alice, &a, 100 * UNIT, Some(nonce + i as u64))
-                    .await
-            }));
-        }
-        for t in tasks {
-            t.await.unwrap().expect("transfer succeeds");
-        }
+            .expect("transfers succeed");
     }
 
     async fn post(&self, name: &str, path: &str, body: Vec<u8>) -> (u16, Value) {
@@ -128,13 +111,7 @@ impl Ctx {
 
     /// The committee (in DKG order) of a registration included in `n`.
     async fn committee(&self, n: u32) -> Vec<ValidatorInfo> {
-        self.chain
-            .at(At::Latest)
-            .await
-            .unwrap()
-            .committee(InclusionBlock(n).committee_block())
-            .await
-            .unwrap()
+        client::committee_for(&self.chain, n).await.unwrap()
     }
 }
 
@@ -182,53 +159,40 @@ async fn public_registration(ctx: &Ctx) -> (AccountId32, u32, VerifyingKey) {
         key_visibility: KeyVisibility::Public,
         programs_data: genesis_program(),
     };
-    let inc = ctx.chain.register(&user, &args).await.expect("register");
-    assert!(inc.events.iter().any(|e| e == "Registry.SignalRegister"));
-    let n = inc.block;
-    let outcome = ctx
-        .chain
-        .wait_registered(&user.account(), n, 20)
+    // Registers, waits for AccountRegistered, checks Registered[vk] against the request and
+    // verifies both committee receipts against on-chain state.
+    let out = client::register(&ctx.chain, &user, &args, None, 20)
         .await
-        .unwrap();
-    let Registration::Registered { block, vk } = outcome else {
-        panic!("not registered: {outcome:?}");
-    };
-    eprintln!("  included in {n}, registered in {block}");
-
-    let state = ctx.chain.at(At::Latest).await.unwrap();
-    let info = state
-        .registered(&vk)
+        .expect("a verified Public registration");
+    let (n, vk) = (out.inclusion_block, out.verifying_key);
+    eprintln!("  included in {n}, registered in {}", out.registered_block);
+    assert_eq!(out.receipts.len(), 2);
+    assert!(ctx
+        .chain
+        .at(At::Latest)
         .await
         .unwrap()
-        .expect("Registered[vk]");
-    assert_eq!(info.key_visibility, KeyVisibility::Public);
-    assert_eq!(info.programs_data, args.programs_data);
-    assert_eq!(info.program_modification_account, pma);
-    assert!(state.registering(&user.account()).await.unwrap().is_none());
+        .registering(&user.account())
+        .await
+        .unwrap()
+        .is_none());
 
     // All four servers hold the share of their subgroup (two by DKG, two by forwarding).
     let groups = [("alice", 0), ("bob", 0), ("charlie", 1), ("dave", 1)];
     for (name, g) in groups {
         assert_eq!(ctx.held(name, &vk).await, Some(g), "{name} holds share {g}");
     }
-
-    // The committee's receipts verify against on-chain state; the others have none.
-    let committee = ctx.committee(n).await;
-    let members: Vec<&str> = committee.iter().map(|v| name_of(&v.tss_account)).collect();
-    for (name, _) in groups {
+    // Only the committee confirmed, so only it has receipts.
+    let members: Vec<&str> = out
+        .committee
+        .iter()
+        .map(|v| name_of(&v.tss_account))
+        .collect();
+    for (name, _) in groups.iter().filter(|(n, _)| !members.contains(n)) {
         let (status, body) = ctx
             .get(name, &format!("/user/receipt/{}", user.account().to_ss58()))
             .await;
-        if members.contains(&name) {
-            assert_eq!(status, 200, "{name} has a receipt");
-            let r: Receipt = serde_json::from_value(body).unwrap();
-            let sub = state.subgroup_of_tss(&r.server).await.unwrap();
-            r.verify(&user.account(), InclusionBlock(n), &vk, |_| sub)
-                .expect("receipt verifies");
-        } else {
-            assert_eq!(status, 404, "{name} did not confirm");
-            assert_eq!(body["code"], "NoReceipt");
-        }
+        assert_eq!((status, body["code"].as_str()), (404, Some("NoReceipt")));
     }
     (user.account(), n, vk)
 }
@@ -462,52 +426,24 @@ async fn private_registration_and_wrong_noise_key(ctx: &Ctx) {
         other => panic!("expected a refusal, got {:?}", other.map(|_| ())),
     }
 
-    // The user joins as the last DKG party with the right key.
-    let parties: Vec<AccountId32> = committee
-        .iter()
-        .map(|v| AccountId32(v.tss_account.clone().try_into().unwrap()))
-        .chain([user.account()])
-        .collect();
-    let plan = DkgPlan {
-        session_id: sid,
-        parties,
-        expected: HashMap::new(),
-        dial: committee
-            .iter()
-            .map(|v| Dial {
-                account: AccountId32(v.tss_account.clone().try_into().unwrap()),
-                endpoint: String::from_utf8(v.ip_address.clone()).unwrap(),
-                x25519: v.x25519_public_key,
-            })
-            .collect(),
-    };
-    let share = sessions::run_dkg(&Sessions::default(), plan, &user, &x.secret_bytes())
+    // The user joins as the last DKG party with the right key; the result verifies.
+    let share = client::join_dkg(&user, &x, n, &committee)
         .await
         .expect("the user's DKG");
     assert_eq!(share.party_index(), 2);
-    let outcome = ctx
-        .chain
-        .wait_registered(&user.account(), n, 20)
-        .await
-        .unwrap();
-    let Registration::Registered { vk, .. } = outcome else {
-        panic!("not registered: {outcome:?}");
-    };
-    assert_eq!(
-        vk,
-        share.verifying_key(),
-        "the user's share is of the registered key"
-    );
-    let info = ctx
-        .chain
-        .at(At::Latest)
-        .await
-        .unwrap()
-        .registered(&vk)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(info.key_visibility, KeyVisibility::Private(x.public));
+    let out = client::wait_and_verify(
+        &ctx.chain,
+        user.account(),
+        n,
+        &args,
+        committee,
+        Some(share),
+        20,
+    )
+    .await
+    .expect("a verified Private registration");
+    let vk = out.verifying_key;
+    assert_eq!(out.key_share.unwrap().verifying_key(), vk);
     for (name, g) in [("alice", 0), ("bob", 0), ("charlie", 1), ("dave", 1)] {
         assert_eq!(ctx.held(name, &vk).await, Some(g), "{name}");
     }

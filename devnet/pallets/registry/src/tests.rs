@@ -371,7 +371,10 @@ fn events_encode_as_the_core_decodes_them() {
             Event::AccountRegistered(a.clone(), vk.clone()),
             Core::AccountRegistered(ca, vk.clone()),
         ),
-        (Event::FailedRegistration(a.clone()), Core::FailedRegistration(ca)),
+        (
+            Event::FailedRegistration(a.clone()),
+            Core::FailedRegistration(ca),
+        ),
         (
             Event::RegistrationCancelled(a.clone()),
             Core::RegistrationCancelled(ca),

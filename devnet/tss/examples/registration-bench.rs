@@ -1,0 +1,106 @@
+//! Registration benchmark against a freshly launched devnet: registers 1, 10 and 50 accounts
+//! whose `register` calls land in the same block, and prints how many blocks after inclusion
+//! each became `Registered` (min / median / max) and the wall time.
+//!
+//! `cargo run -p devnet-tss --example registration-bench [-- <counts, e.g. 1,10,50> [block ms]]`
+
+use std::time::{Duration, Instant};
+
+use devnet_tss::chain::{Chain, Registration};
+use devnet_tss::launcher::{Devnet, LaunchConfig};
+use entropy_register_core::keys::Sr25519Pair;
+use entropy_register_core::types::*;
+
+const UNIT: u128 = 10_000_000_000;
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let counts: Vec<usize> = args
+        .first()
+        .map(|s| s.split(',').map(|n| n.parse().expect("a count")).collect())
+        .unwrap_or_else(|| vec![1, 10, 50]);
+    let block_ms: u64 = args.get(1).map(|s| s.parse().expect("ms")).unwrap_or(1000);
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().unwrap().parent().unwrap();
+    let dir = std::env::temp_dir().join(format!("entropy-bench-{}", std::process::id()));
+    let mut cfg = LaunchConfig::beside(profile_dir, dir.clone());
+    cfg.block_ms = block_ms;
+    let devnet = Devnet::start(cfg).await.expect("devnet starts");
+    let chain = Chain::connect(&devnet.rpc_url, Duration::from_secs(30))
+        .await
+        .unwrap();
+    let alice = Sr25519Pair::from_suri("//Alice").unwrap();
+    println!("registration benchmark: blocks every {block_ms} ms, 2 subgroups x 2 servers");
+    println!("accounts  same-block  blocks after inclusion (min/median/max)  wall time");
+    for (round, &k) in counts.iter().enumerate() {
+        let users: Vec<Sr25519Pair> = (0..k)
+            .map(|i| {
+                Sr25519Pair::from_suri(&format!("//bench-{}-{round}-{i}", std::process::id()))
+                    .unwrap()
+            })
+            .collect();
+        let accounts: Vec<AccountId32> = users.iter().map(|u| u.account()).collect();
+        chain
+            .fund(&alice, &accounts, 10 * UNIT)
+            .await
+            .expect("funding");
+        // Submit right after a block so that all calls enter the same one.
+        let b = chain.best_block().await.unwrap();
+        while chain.best_block().await.unwrap() == b {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let start = Instant::now();
+        let submissions = users.into_iter().map(|u| {
+            let chain = chain.clone();
+            tokio::spawn(async move {
+                let args = RegisterArgs {
+                    program_modification_account: u.account(),
+                    key_visibility: KeyVisibility::Public,
+                    programs_data: ProgramsData::new(vec![ProgramInstance {
+                        program_pointer: [0; 32],
+                        program_config: vec![],
+                    }])
+                    .unwrap(),
+                };
+                let inc = chain.register(&u, &args).await.expect("register");
+                let r = chain
+                    .wait_registered(&u.account(), inc.block, 30)
+                    .await
+                    .unwrap();
+                (inc.block, r)
+            })
+        });
+        let mut blocks = Vec::new();
+        let mut inclusions = std::collections::BTreeSet::new();
+        for r in futures::future::join_all(submissions).await {
+            let (n, r) = r.unwrap();
+            inclusions.insert(n);
+            match r {
+                Registration::Registered { block, .. } => blocks.push(block - n),
+                other => panic!("a registration did not complete: {other:?}"),
+            }
+        }
+        let wall = start.elapsed();
+        blocks.sort();
+        println!(
+            "{k:>8}  {:>10}  N+{} / N+{} / N+{}{:>27}  {:.1} s",
+            if inclusions.len() == 1 {
+                "yes".to_string()
+            } else {
+                format!("{} blocks", inclusions.len())
+            },
+            blocks[0],
+            blocks[blocks.len() / 2],
+            blocks[blocks.len() - 1],
+            "",
+            wall.as_secs_f64()
+        );
+    }
+    devnet.stop();
+    if std::env::var_os("ENTROPY_BENCH_KEEP_LOGS").is_some() {
+        println!("logs: {}", dir.join("logs").display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
