@@ -14,9 +14,10 @@ use std::time::{Duration, Instant};
 
 use codec::Encode;
 use devnet_runtime::genesis::DEV_SERVERS;
+use devnet_tss::chain::Chain;
 use entropy_register_core::committee::{select_committee, InclusionBlock};
+use entropy_register_core::keys::Sr25519Pair;
 use entropy_register_core::types::*;
-use subxt::{OnlineClient, PolkadotConfig};
 
 struct Node(Child);
 impl Drop for Node {
@@ -96,36 +97,6 @@ fn stand_in_servers() -> mpsc::Receiver<(u16, String, Vec<u8>)> {
     rx
 }
 
-/// A payload whose arguments the core has already SCALE-encoded.
-struct CoreCall {
-    call: &'static str,
-    args: RawArgs,
-}
-struct RawArgs(Vec<u8>);
-impl scale_encode::EncodeAsFields for RawArgs {
-    fn encode_as_fields_to<R: scale_encode::TypeResolver>(
-        &self,
-        _fields: &mut dyn scale_encode::FieldIter<'_, R::TypeId>,
-        _types: &R,
-        out: &mut Vec<u8>,
-    ) -> Result<(), scale_encode::Error> {
-        out.extend_from_slice(&self.0);
-        Ok(())
-    }
-}
-impl subxt::tx::Payload for CoreCall {
-    type CallData = RawArgs;
-    fn pallet_name(&self) -> &str {
-        "Registry"
-    }
-    fn call_name(&self) -> &str {
-        self.call
-    }
-    fn call_data(&self) -> &RawArgs {
-        &self.args
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn node_seals_finalizes_and_its_ocw_posts_the_dkg_message() {
     let posts = stand_in_servers();
@@ -154,32 +125,24 @@ async fn node_seals_finalizes_and_its_ocw_posts_the_dkg_message() {
     );
     let url = format!("ws://127.0.0.1:{rpc}");
     let start = Instant::now();
-    let api = loop {
-        match OnlineClient::<PolkadotConfig>::from_insecure_url(&url).await {
-            Ok(api) => break api,
-            Err(_) if start.elapsed() < Duration::from_secs(90) => {
-                tokio::time::sleep(Duration::from_millis(300)).await
-            }
-            Err(e) => panic!("node RPC not ready after 90 s: {e}"),
-        }
-    };
+    let chain = Chain::connect(&url, Duration::from_secs(90))
+        .await
+        .unwrap_or_else(|e| panic!("node RPC not ready after 90 s: {e}"));
     eprintln!("RPC ready after {:?}", start.elapsed());
 
     // Blocks are produced and finalized.
-    let first = api.at_current_block().await.unwrap().block_number();
+    let first = chain.best_block().await.unwrap();
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    let later = api.at_current_block().await.unwrap().block_number();
+    let later = chain.best_block().await.unwrap();
     assert!(
         later > first,
         "finalized head did not move: {first} -> {later}"
     );
 
     // //Alice registers (Public, the genesis program).
-    let alice = subxt_signer::sr25519::dev::alice();
+    let alice = Sr25519Pair::from_suri("//Alice").unwrap();
     let args = RegisterArgs {
-        program_modification_account: AccountId32(
-            subxt_signer::sr25519::dev::charlie().public_key().0,
-        ),
+        program_modification_account: Sr25519Pair::from_suri("//Charlie").unwrap().account(),
         key_visibility: KeyVisibility::Public,
         programs_data: ProgramsData::new(vec![ProgramInstance {
             program_pointer: [0; 32],
@@ -187,30 +150,15 @@ async fn node_seals_finalizes_and_its_ocw_posts_the_dkg_message() {
         }])
         .unwrap(),
     };
-    let call = CoreCall {
-        call: "register",
-        args: RawArgs(args.encode()),
-    };
-    let in_block = api
-        .tx()
-        .await
-        .unwrap()
-        .sign_and_submit_then_watch_default(&call, &alice)
-        .await
-        .expect("submitted")
-        .wait_for_finalized()
-        .await
-        .expect("finalized");
-    let block_hash = in_block.block_hash();
-    let events = in_block
-        .wait_for_success()
+    let included = chain
+        .register(&alice, &args)
         .await
         .expect("register succeeded");
-    assert!(events
+    assert!(included
+        .events
         .iter()
-        .flatten()
-        .any(|e| e.pallet_name() == "Registry" && e.event_name() == "SignalRegister"));
-    let n = api.at_block(block_hash).await.unwrap().block_number() as u32;
+        .any(|e| e == "Registry.SignalRegister"));
+    let n = included.block;
 
     // The committee for N+1 and the exact body the OCW must send.
     let groups: Vec<Vec<usize>> = (0..2)
@@ -235,7 +183,7 @@ async fn node_seals_finalizes_and_its_ocw_posts_the_dkg_message() {
         .collect();
     let expected = OcwMessageDkg {
         block_number: n,
-        sig_request_accounts: vec![alice.public_key().0.to_vec()],
+        sig_request_accounts: vec![alice.public().to_vec()],
         validators_info: validators,
     }
     .encode();

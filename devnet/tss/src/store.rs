@@ -67,14 +67,18 @@ impl Store {
                 Err(e) => return Err(io(e)),
             }
         };
+        let derive = |salt: &[u8]| {
+            RecordKey::derive(password, salt, params).map_err(|source| StoreError::Record {
+                key: SALT_KEY.into(),
+                source,
+            })
+        };
         match salt {
             Some(salt) => {
-                let key =
-                    RecordKey::derive(password, &salt, params).map_err(|e| StoreError::Record {
-                        key: SALT_KEY.into(),
-                        source: e,
-                    })?;
-                let store = Store { db, key };
+                let store = Store {
+                    key: derive(&salt)?,
+                    db,
+                };
                 match store.get_raw(VERIFICATION_KEY) {
                     Ok(Some(v)) if v.as_slice() == VERIFICATION_VALUE => Ok(store),
                     Ok(_) | Err(StoreError::Record { .. }) => {
@@ -86,12 +90,10 @@ impl Store {
             None => {
                 let mut salt = [0u8; SALT_LEN];
                 rand::rngs::OsRng.fill_bytes(&mut salt);
-                let key =
-                    RecordKey::derive(password, &salt, params).map_err(|e| StoreError::Record {
-                        key: SALT_KEY.into(),
-                        source: e,
-                    })?;
-                let store = Store { db, key };
+                let store = Store {
+                    key: derive(&salt)?,
+                    db,
+                };
                 let tx = store.db.begin_write().map_err(io)?;
                 {
                     let mut t = tx.open_table(TABLE).map_err(io)?;

@@ -61,31 +61,49 @@ impl FrameIo {
     }
 }
 
-/// Wraps an accepted axum websocket. Only binary frames are accepted; any other data frame
-/// ends the connection.
-pub fn from_axum(socket: axum::extract::ws::WebSocket) -> FrameIo {
-    use axum::extract::ws::Message;
-    let (mut sink, mut stream) = socket.split();
+/// What a received websocket message means for the frame channel.
+enum Received {
+    Frame(Vec<u8>),
+    Ignore,
+    End,
+}
+
+/// Moves frames between a websocket (any implementation) and a [`FrameIo`]: queued frames go
+/// out as binary messages, then a close; binary messages come in; a text or close message ends
+/// the connection.
+fn pumps<M, E, Si, St>(
+    mut sink: Si,
+    mut stream: St,
+    binary: fn(Vec<u8>) -> M,
+    close: fn() -> M,
+    classify: fn(M) -> Received,
+) -> FrameIo
+where
+    M: Send + 'static,
+    E: Send + 'static,
+    Si: futures::Sink<M> + Unpin + Send + 'static,
+    St: futures::Stream<Item = Result<M, E>> + Unpin + Send + 'static,
+{
     let (in_tx, in_rx) = mpsc::channel(QUEUE);
     let (out_tx, mut out_rx) = mpsc::channel::<Vec<u8>>(QUEUE);
     tokio::spawn(async move {
         while let Some(f) = out_rx.recv().await {
-            if sink.send(Message::Binary(f.into())).await.is_err() {
+            if sink.send(binary(f)).await.is_err() {
                 return;
             }
         }
-        let _ = sink.send(Message::Close(None)).await;
+        let _ = sink.send(close()).await;
     });
     tokio::spawn(async move {
         while let Some(Ok(m)) = stream.next().await {
-            match m {
-                Message::Binary(b) => {
-                    if in_tx.send(b.to_vec()).await.is_err() {
+            match classify(m) {
+                Received::Frame(b) => {
+                    if in_tx.send(b).await.is_err() {
                         return;
                     }
                 }
-                Message::Ping(_) | Message::Pong(_) => {}
-                Message::Text(_) | Message::Close(_) => return,
+                Received::Ignore => {}
+                Received::End => return,
             }
         }
     });
@@ -93,6 +111,23 @@ pub fn from_axum(socket: axum::extract::ws::WebSocket) -> FrameIo {
         tx: out_tx,
         rx: in_rx,
     }
+}
+
+/// Wraps an accepted axum websocket.
+pub fn from_axum(socket: axum::extract::ws::WebSocket) -> FrameIo {
+    use axum::extract::ws::Message;
+    let (sink, stream) = socket.split();
+    pumps(
+        sink,
+        stream,
+        |f| Message::Binary(f.into()),
+        || Message::Close(None),
+        |m| match m {
+            Message::Binary(b) => Received::Frame(b.to_vec()),
+            Message::Ping(_) | Message::Pong(_) => Received::Ignore,
+            Message::Text(_) | Message::Close(_) => Received::End,
+        },
+    )
 }
 
 /// Dials `ws://<endpoint>/ws`.
@@ -103,34 +138,18 @@ pub async fn dial(endpoint: &str) -> Result<FrameIo, TransportError> {
         .await
         .map_err(|_| TransportError::Timeout(STEP_TIMEOUT))?
         .map_err(|e| TransportError::Connection(format!("{url}: {e}")))?;
-    let (mut sink, mut stream) = ws.split();
-    let (in_tx, in_rx) = mpsc::channel(QUEUE);
-    let (out_tx, mut out_rx) = mpsc::channel::<Vec<u8>>(QUEUE);
-    tokio::spawn(async move {
-        while let Some(f) = out_rx.recv().await {
-            if sink.send(Message::Binary(f.into())).await.is_err() {
-                return;
-            }
-        }
-        let _ = sink.send(Message::Close(None)).await;
-    });
-    tokio::spawn(async move {
-        while let Some(Ok(m)) = stream.next().await {
-            match m {
-                Message::Binary(b) => {
-                    if in_tx.send(b.to_vec()).await.is_err() {
-                        return;
-                    }
-                }
-                Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {}
-                Message::Text(_) | Message::Close(_) => return,
-            }
-        }
-    });
-    Ok(FrameIo {
-        tx: out_tx,
-        rx: in_rx,
-    })
+    let (sink, stream) = ws.split();
+    Ok(pumps(
+        sink,
+        stream,
+        |f| Message::Binary(f.into()),
+        || Message::Close(None),
+        |m| match m {
+            Message::Binary(b) => Received::Frame(b.to_vec()),
+            Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => Received::Ignore,
+            Message::Text(_) | Message::Close(_) => Received::End,
+        },
+    ))
 }
 
 /// Initiator side: handshake with the responder's static key, subscribe, await the verdict.

@@ -97,6 +97,16 @@ impl Ctx {
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
+    /// POSTs and asserts the refusal: HTTP status and error code.
+    async fn refused(&self, name: &str, path: &str, body: Vec<u8>, status: u16, code: &str) {
+        let (got, answer) = self.post(name, path, body).await;
+        assert_eq!(
+            (got, answer["code"].as_str()),
+            (status, Some(code)),
+            "{name}{path}: {answer}"
+        );
+    }
+
     /// Party index of the share of `vk` a server holds (`None`: it holds none).
     async fn held(&self, name: &str, vk: &VerifyingKey) -> Option<u64> {
         let (status, body) = self.get(name, &format!("/user/key/{}", vk.to_hex())).await;
@@ -208,8 +218,8 @@ fn dkg_message(n: u32, accounts: Vec<Vec<u8>>, committee: Vec<ValidatorInfo>) ->
 
 async fn new_user_rejects_bad_requests(ctx: &Ctx) {
     // Malformed SCALE.
-    let (status, body) = ctx.post("alice", "/user/new", vec![1, 2, 3]).await;
-    assert_eq!((status, body["code"].as_str()), (400, Some("Malformed")));
+    ctx.refused("alice", "/user/new", vec![1, 2, 3], 400, "Malformed")
+        .await;
 
     // Wait until old blocks exist, then build requests for a recent block.
     while ctx.chain.best_block().await.unwrap() < 8 {
@@ -222,18 +232,14 @@ async fn new_user_rejects_bad_requests(ctx: &Ctx) {
     let old = best - 6;
     let committee = ctx.committee(old).await;
     let member = name_of(&committee[0].tss_account);
-    let (status, body) = ctx
-        .post(
-            member,
-            "/user/new",
-            dkg_message(old, vec![stranger.clone()], committee),
-        )
-        .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (409, Some("Stale")),
-        "{body}"
-    );
+    ctx.refused(
+        member,
+        "/user/new",
+        dkg_message(old, vec![stranger.clone()], committee),
+        409,
+        "Stale",
+    )
+    .await;
 
     // Misdirected: sent to a server that is not in the message's committee.
     let n = ctx.chain.best_block().await.unwrap() - 1;
@@ -253,18 +259,14 @@ async fn new_user_rejects_bad_requests(ctx: &Ctx) {
     assert_eq!(status, 421);
 
     // Forged: accounts that are not Registry::Dkg[N] on chain.
-    let (status, body) = ctx
-        .post(
-            members[0],
-            "/user/new",
-            dkg_message(n, vec![stranger.clone()], committee),
-        )
-        .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (403, Some("NotVerifiable")),
-        "{body}"
-    );
+    ctx.refused(
+        members[0],
+        "/user/new",
+        dkg_message(n, vec![stranger.clone()], committee),
+        403,
+        "NotVerifiable",
+    )
+    .await;
 
     // Empty: nothing to do.
     let (status, _) = ctx
@@ -281,18 +283,14 @@ async fn new_user_rejects_bad_requests(ctx: &Ctx) {
 async fn replayed_new_user_is_refused(ctx: &Ctx, n: u32, user: &AccountId32) {
     let committee = ctx.committee(n).await;
     let member = name_of(&committee[0].tss_account);
-    let (status, body) = ctx
-        .post(
-            member,
-            "/user/new",
-            dkg_message(n, vec![user.0.to_vec()], committee),
-        )
-        .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (409, Some("Repeated")),
-        "{body}"
-    );
+    ctx.refused(
+        member,
+        "/user/new",
+        dkg_message(n, vec![user.0.to_vec()], committee),
+        409,
+        "Repeated",
+    )
+    .await;
     assert_eq!(ctx.open_sessions(member).await, 0);
 }
 
@@ -316,48 +314,48 @@ async fn receive_key_rejects(ctx: &Ctx, registered_user: &AccountId32) {
 
     // From a server of the other subgroup (charlie is subgroup 1, bob subgroup 0).
     let env = send(&tss("charlie"), registering.account());
-    let (status, body) = ctx
-        .post("bob", "/user/receive_key", env.to_json().into_bytes())
-        .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (403, Some("NotInSubgroup")),
-        "{body}"
-    );
+    ctx.refused(
+        "bob",
+        "/user/receive_key",
+        env.to_json().into_bytes(),
+        403,
+        "NotInSubgroup",
+    )
+    .await;
 
     // A flipped ciphertext byte.
     let mut env = send(&tss("alice"), *registered_user);
     env.hpke_message.ciphertext[10] ^= 1;
-    let (status, body) = ctx
-        .post("bob", "/user/receive_key", env.to_json().into_bytes())
-        .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (400, Some("Hpke(OpenError)")),
-        "{body}"
-    );
+    ctx.refused(
+        "bob",
+        "/user/receive_key",
+        env.to_json().into_bytes(),
+        400,
+        "Hpke(OpenError)",
+    )
+    .await;
 
     // An account that is not registering (from the right subgroup).
     let env = send(&tss("alice"), fresh("idle").account());
-    let (status, body) = ctx
-        .post("bob", "/user/receive_key", env.to_json().into_bytes())
-        .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (409, Some("NotRegistering")),
-        "{body}"
-    );
+    ctx.refused(
+        "bob",
+        "/user/receive_key",
+        env.to_json().into_bytes(),
+        409,
+        "NotRegistering",
+    )
+    .await;
 
     // An account that already registered.
     let env = send(&tss("alice"), *registered_user);
-    let (status, body) = ctx
-        .post("bob", "/user/receive_key", env.to_json().into_bytes())
-        .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (409, Some("NotRegistering")),
-        "{body}"
-    );
+    ctx.refused(
+        "bob",
+        "/user/receive_key",
+        env.to_json().into_bytes(),
+        409,
+        "NotRegistering",
+    )
+    .await;
 
     // Signed by a non-server.
     let stranger = TssKeys {
@@ -365,24 +363,24 @@ async fn receive_key_rejects(ctx: &Ctx, registered_user: &AccountId32) {
         x25519: X25519Keypair::generate(),
     };
     let env = send(&stranger, fresh("x").account());
-    let (status, body) = ctx
-        .post("bob", "/user/receive_key", env.to_json().into_bytes())
-        .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (403, Some("NotInSubgroup")),
-        "{body}"
-    );
+    ctx.refused(
+        "bob",
+        "/user/receive_key",
+        env.to_json().into_bytes(),
+        403,
+        "NotInSubgroup",
+    )
+    .await;
 
     // Malformed body.
-    let (status, body) = ctx
-        .post("bob", "/user/receive_key", b"{\"x\":1}".to_vec())
-        .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (400, Some("BadJson")),
-        "{body}"
-    );
+    ctx.refused(
+        "bob",
+        "/user/receive_key",
+        b"{\"x\":1}".to_vec(),
+        400,
+        "BadJson",
+    )
+    .await;
 
     // Nothing was stored.
     assert_eq!(ctx.held("bob", &vk).await, None);
