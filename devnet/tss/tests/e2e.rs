@@ -107,6 +107,13 @@ impl Ctx {
         );
     }
 
+    /// Sends an envelope to bob's `/user/receive_key` and asserts the refusal.
+    async fn refused_by_bob(&self, env: &EncryptedSignedMessage, status: u16, code: &str) {
+        let body = env.to_json().into_bytes();
+        self.refused("bob", "/user/receive_key", body, status, code)
+            .await;
+    }
+
     /// Party index of the share of `vk` a server holds (`None`: it holds none).
     async fn held(&self, name: &str, vk: &VerifyingKey) -> Option<u64> {
         let (status, body) = self.get(name, &format!("/user/key/{}", vk.to_hex())).await;
@@ -314,48 +321,20 @@ async fn receive_key_rejects(ctx: &Ctx, registered_user: &AccountId32) {
 
     // From a server of the other subgroup (charlie is subgroup 1, bob subgroup 0).
     let env = send(&tss("charlie"), registering.account());
-    ctx.refused(
-        "bob",
-        "/user/receive_key",
-        env.to_json().into_bytes(),
-        403,
-        "NotInSubgroup",
-    )
-    .await;
+    ctx.refused_by_bob(&env, 403, "NotInSubgroup").await;
 
     // A flipped ciphertext byte.
     let mut env = send(&tss("alice"), *registered_user);
     env.hpke_message.ciphertext[10] ^= 1;
-    ctx.refused(
-        "bob",
-        "/user/receive_key",
-        env.to_json().into_bytes(),
-        400,
-        "Hpke(OpenError)",
-    )
-    .await;
+    ctx.refused_by_bob(&env, 400, "Hpke(OpenError)").await;
 
     // An account that is not registering (from the right subgroup).
     let env = send(&tss("alice"), fresh("idle").account());
-    ctx.refused(
-        "bob",
-        "/user/receive_key",
-        env.to_json().into_bytes(),
-        409,
-        "NotRegistering",
-    )
-    .await;
+    ctx.refused_by_bob(&env, 409, "NotRegistering").await;
 
     // An account that already registered.
     let env = send(&tss("alice"), *registered_user);
-    ctx.refused(
-        "bob",
-        "/user/receive_key",
-        env.to_json().into_bytes(),
-        409,
-        "NotRegistering",
-    )
-    .await;
+    ctx.refused_by_bob(&env, 409, "NotRegistering").await;
 
     // Signed by a non-server.
     let stranger = TssKeys {
@@ -363,14 +342,7 @@ async fn receive_key_rejects(ctx: &Ctx, registered_user: &AccountId32) {
         x25519: X25519Keypair::generate(),
     };
     let env = send(&stranger, fresh("x").account());
-    ctx.refused(
-        "bob",
-        "/user/receive_key",
-        env.to_json().into_bytes(),
-        403,
-        "NotInSubgroup",
-    )
-    .await;
+    ctx.refused_by_bob(&env, 403, "NotInSubgroup").await;
 
     // Malformed body.
     ctx.refused(
