@@ -18,6 +18,7 @@ use devnet_tss::store::Store;
 use entropy_register_core::committee::InclusionBlock;
 use entropy_register_core::dkg::{run_in_process, KeyShare};
 use entropy_register_core::envelope::EncryptedSignedMessage;
+use entropy_register_core::events::RegistryEvent;
 use entropy_register_core::keys::{
     derive_tss_keys, dev_tss_mnemonic, Sr25519Pair, TssKeys, X25519Keypair,
 };
@@ -154,12 +155,15 @@ async fn devnet_end_to_end() {
     eprintln!("ok: /user/new rejects malformed, misdirected, stale and forged requests");
     let (user, n, vk) = public_registration(&ctx).await;
     eprintln!("ok: Public registration (N = {n}, vk {})", vk.to_hex());
+    let abandoned = abandon_private_registration(&ctx).await;
     replayed_new_user_is_refused(&ctx, n, &user).await;
     eprintln!("ok: replayed /user/new refused");
     receive_key_rejects(&ctx, &user).await;
     eprintln!("ok: /user/receive_key rejects other subgroup, tampered, not registering");
     private_registration_and_wrong_noise_key(&ctx).await;
     eprintln!("ok: Private registration; wrong Noise static key refused");
+    abandoned_registration_left_nothing(&ctx, abandoned).await;
+    eprintln!("ok: a DKG whose user never joined ended in time with nothing stored or confirmed");
     shares_encrypted_at_rest_and_restart(&mut ctx, &vk).await;
     eprintln!("ok: shares encrypted at rest; restart keeps them; wrong password refused");
 
@@ -417,6 +421,62 @@ async fn private_registration_and_wrong_noise_key(ctx: &Ctx) {
     for (name, g) in [("alice", 0), ("bob", 0), ("charlie", 1), ("dave", 1)] {
         assert_eq!(ctx.held(name, &vk).await, Some(g), "{name}");
     }
+}
+
+/// A Private registration whose user never joins the DKG: the committee must give up after
+/// the setup timeout. Returns the account, N and when it was included.
+async fn abandon_private_registration(ctx: &Ctx) -> (AccountId32, u32, std::time::Instant) {
+    let user = fresh("abandoned");
+    ctx.fund(&[user.account()]).await;
+    let args = RegisterArgs {
+        program_modification_account: user.account(),
+        key_visibility: KeyVisibility::Private(X25519Keypair::generate().public),
+        programs_data: genesis_program(),
+    };
+    let n = ctx
+        .chain
+        .register(&user, &args)
+        .await
+        .expect("register")
+        .block;
+    (user.account(), n, std::time::Instant::now())
+}
+
+async fn abandoned_registration_left_nothing(
+    ctx: &Ctx,
+    (account, n, since): (AccountId32, u32, std::time::Instant),
+) {
+    let wait = devnet_tss::sessions::SETUP_TIMEOUT + Duration::from_secs(5);
+    if let Some(rest) = wait.checked_sub(since.elapsed()) {
+        tokio::time::sleep(rest).await;
+    }
+    let best = ctx.chain.best_block().await.unwrap();
+    for b in n..=best {
+        for e in ctx.chain.registry_events(b).await.unwrap() {
+            let confirmed = matches!(
+                &e,
+                RegistryEvent::RecievedConfirmation(a, ..) | RegistryEvent::AccountRegistered(a, _)
+                    if *a == account
+            );
+            assert!(!confirmed, "block {b}: {e:?}");
+        }
+    }
+    let state = ctx.chain.at(At::Latest).await.unwrap();
+    assert!(state.registering(&account).await.unwrap().is_some());
+    for name in ["alice", "bob", "charlie", "dave"] {
+        assert_eq!(ctx.open_sessions(name).await, 0, "{name} still waits");
+        let (status, _) = ctx
+            .get(name, &format!("/user/receipt/{}", account.to_ss58()))
+            .await;
+        assert_eq!(status, 404, "{name} has a receipt");
+    }
+    let logged = ["alice", "bob", "charlie", "dave"]
+        .iter()
+        .map(|n| std::fs::read_to_string(ctx.devnet.log_dir().join(format!("{n}.log"))).unwrap())
+        .flat_map(|log| log.lines().map(str::to_owned).collect::<Vec<_>>())
+        .filter(|l| l.contains("did not connect within") && l.contains(&account.to_string()))
+        .count();
+    assert_eq!(logged, 2, "both committee servers log the timeout");
 }
 
 fn files(dir: &Path) -> Vec<PathBuf> {
