@@ -91,6 +91,16 @@ pub fn is_validator_synced(stash: &AccountId32) -> Vec<u8> {
     )
 }
 
+/// `Programs::Programs[pointer]` → the program (bytecode, schemas, deployer, ref count).
+pub fn program(pointer: &[u8; 32]) -> Vec<u8> {
+    storage_map_key(
+        "Programs",
+        "Programs",
+        StorageHasher::Blake2_128Concat,
+        &pointer.encode(),
+    )
+}
+
 /// `System::Account[account]` → `AccountInfo{nonce u32, consumers u32, providers u32,
 /// sufficients u32, data{free u128, reserved u128, frozen u128, flags u128}}`.
 pub fn system_account(account: &AccountId32) -> Vec<u8> {

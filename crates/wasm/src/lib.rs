@@ -1,9 +1,26 @@
-//! wasm-bindgen face of entropy-register. For now it exposes the core's pure helpers; the
-//! chain client (subxt web), server IO (gloo-net, WebSocket) and `register` arrive with the
-//! client issue. Functions return `JsError` with a readable message on bad input.
+//! wasm-bindgen face of entropy-register: the `Client` (connect, `register` with progress,
+//! abort and verification, read helpers) for browsers and Node, and the core's pure helpers.
+//! Errors are JS `Error`s with a stable `code` and the `operation` (see [`error::Code`]).
 
 use entropy_register_core::types::{AccountId32, VerifyingKey};
 use wasm_bindgen::prelude::*;
+
+pub mod error;
+pub mod options;
+
+#[cfg(target_arch = "wasm32")]
+mod chain;
+#[cfg(target_arch = "wasm32")]
+mod client;
+#[cfg(target_arch = "wasm32")]
+mod flow;
+#[cfg(target_arch = "wasm32")]
+mod http;
+#[cfg(target_arch = "wasm32")]
+mod runtime;
+
+#[cfg(target_arch = "wasm32")]
+pub use client::Client;
 
 /// The package version.
 #[wasm_bindgen(js_name = version)]

@@ -145,10 +145,16 @@ async fn main() {
         devnet.stop();
         return;
     }
-    println!("Ctrl-C stops everything.");
+    println!("Ctrl-C (or SIGTERM) stops everything.");
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler");
     loop {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {
+                println!("stopping the devnet");
+                break;
+            }
+            _ = term.recv() => {
                 println!("stopping the devnet");
                 break;
             }

@@ -1,0 +1,439 @@
+//! The chain side of the client (browser and Node): subxt with its `web` feature on the
+//! request/response RPC methods, storage read by the core's typed keys, `register` signed by the
+//! core's sr25519 pair, and blocks followed through the finalized-heads subscription (no timers).
+
+use codec::{Decode, Encode};
+use entropy_register_core::committee::{select_committee, CommitteeBlock};
+use entropy_register_core::events::RegistryEvent;
+use entropy_register_core::keys::Sr25519Pair;
+use entropy_register_core::storage;
+use entropy_register_core::types::{
+    AccountId32, ConfirmRegisterArgs, RegisterArgs, RegisteredInfo, RegisteringDetails, ServerInfo,
+    VerifyingKey,
+};
+use entropy_register_core::verify::SeenConfirmation;
+use futures::StreamExt;
+use subxt::utils::MultiSignature;
+use subxt::{OnlineClient, PolkadotConfig};
+
+use crate::error::{classify_tx_error, ClientError, Code};
+
+type AtBlock = subxt::client::ClientAtBlock<
+    PolkadotConfig,
+    subxt::client::OnlineClientAtBlockImpl<PolkadotConfig>,
+>;
+
+/// The pallet index and call index the client encodes `register` for.
+const REGISTRY_PALLET: (&str, u8) = ("Registry", 51);
+
+fn unreachable_err(op: &'static str) -> impl Fn(String) -> ClientError {
+    move |e| ClientError::new(Code::ServerUnreachable, op, format!("chain node: {e}"))
+}
+
+/// A connection to a node.
+#[derive(Clone)]
+pub struct Chain {
+    api: OnlineClient<PolkadotConfig>,
+}
+
+struct RawCall {
+    call: &'static str,
+    args: RawArgs,
+}
+
+struct RawArgs(Vec<u8>);
+
+impl scale_encode::EncodeAsFields for RawArgs {
+    fn encode_as_fields_to<R: scale_encode::TypeResolver>(
+        &self,
+        _fields: &mut dyn scale_encode::FieldIter<'_, R::TypeId>,
+        _types: &R,
+        out: &mut Vec<u8>,
+    ) -> Result<(), scale_encode::Error> {
+        out.extend_from_slice(&self.0);
+        Ok(())
+    }
+}
+
+impl subxt::tx::Payload for RawCall {
+    type CallData = RawArgs;
+    fn pallet_name(&self) -> &str {
+        REGISTRY_PALLET.0
+    }
+    fn call_name(&self) -> &str {
+        self.call
+    }
+    fn call_data(&self) -> &RawArgs {
+        &self.args
+    }
+}
+
+struct PairSigner<'a>(&'a Sr25519Pair);
+
+impl subxt::tx::Signer<PolkadotConfig> for PairSigner<'_> {
+    fn account_id(&self) -> subxt::utils::AccountId32 {
+        subxt::utils::AccountId32(self.0.public())
+    }
+    fn sign(&self, payload: &[u8]) -> MultiSignature {
+        MultiSignature::Sr25519(self.0.sign(payload))
+    }
+}
+
+/// The chain state at one block.
+pub struct State {
+    block: AtBlock,
+}
+
+impl Chain {
+    /// Connects and checks that the node runs a runtime with the registry this client speaks.
+    pub async fn connect(url: &str) -> Result<Chain, ClientError> {
+        crate::runtime::prepare("connect")?;
+        let err = unreachable_err("connect");
+        if !(url.starts_with("ws://") || url.starts_with("wss://")) {
+            return Err(ClientError::new(
+                Code::InvalidInput,
+                "connect",
+                format!("the node URL must start with ws:// or wss://, got {url:?}"),
+            ));
+        }
+        let rpc = subxt::rpcs::RpcClient::from_insecure_url(url)
+            .await
+            .map_err(|e| err(e.to_string()))?;
+        let backend = subxt::backend::LegacyBackend::<PolkadotConfig>::builder().build(rpc);
+        let api = OnlineClient::from_backend(std::sync::Arc::new(backend))
+            .await
+            .map_err(|e| err(e.to_string()))?;
+        let chain = Chain { api };
+        chain.check_version().await?;
+        Ok(chain)
+    }
+
+    async fn check_version(&self) -> Result<(), ClientError> {
+        let at = self.latest("connect").await?;
+        let md = at.block.metadata();
+        let mismatch = |why: String| ClientError::new(Code::ChainVersionMismatch, "connect", why);
+        let pallet = md
+            .pallet_by_name(REGISTRY_PALLET.0)
+            .ok_or_else(|| mismatch("the chain has no Registry pallet".into()))?;
+        if pallet.call_index() != REGISTRY_PALLET.1 {
+            return Err(mismatch(format!(
+                "the Registry pallet has index {}, this client expects {}",
+                pallet.call_index(),
+                REGISTRY_PALLET.1
+            )));
+        }
+        for (call, index) in [("register", 0u8), ("confirm_register", 4)] {
+            match pallet.call_variant_by_name(call) {
+                Some(v) if v.index == index => {}
+                _ => return Err(mismatch(format!("Registry.{call} is not call {index}"))),
+            }
+        }
+        Ok(())
+    }
+
+    /// The state at the latest finalized block.
+    pub async fn latest(&self, op: &'static str) -> Result<State, ClientError> {
+        let block = self
+            .api
+            .at_current_block()
+            .await
+            .map_err(|e| unreachable_err(op)(e.to_string()))?;
+        Ok(State { block })
+    }
+
+    /// The state at block `n`.
+    pub async fn at(&self, n: u32, op: &'static str) -> Result<State, ClientError> {
+        let block = self
+            .api
+            .at_block(n as u64)
+            .await
+            .map_err(|e| unreachable_err(op)(e.to_string()))?;
+        Ok(State { block })
+    }
+
+    /// Signs and submits `register`, waits until it is in a (finalized) block and succeeded;
+    /// returns that block's number. `on_submitted` runs once the pool accepted it.
+    pub async fn register(
+        &self,
+        signer: &Sr25519Pair,
+        args: &RegisterArgs,
+        on_submitted: impl FnOnce(),
+    ) -> Result<u32, ClientError> {
+        let op = "register";
+        let payload = RawCall {
+            call: "register",
+            args: RawArgs(args.encode()),
+        };
+        let tx_err = |e: String| ClientError::new(classify_tx_error(&e), op, e);
+        let progress = self
+            .api
+            .tx()
+            .await
+            .map_err(|e| unreachable_err(op)(e.to_string()))?
+            .sign_and_submit_then_watch_default(&payload, &PairSigner(signer))
+            .await
+            .map_err(|e| tx_err(e.to_string()))?;
+        on_submitted();
+        let in_block = progress
+            .wait_for_finalized()
+            .await
+            .map_err(|e| tx_err(e.to_string()))?;
+        let hash = in_block.block_hash();
+        in_block
+            .wait_for_success()
+            .await
+            .map_err(|e| tx_err(e.to_string()))?;
+        let at = self
+            .api
+            .at_block(hash)
+            .await
+            .map_err(|e| unreachable_err(op)(e.to_string()))?;
+        Ok(at.block_number() as u32)
+    }
+
+    /// A stream of finalized block numbers, without gaps, starting after `after`.
+    pub async fn follow(
+        &self,
+        after: u32,
+        op: &'static str,
+    ) -> Result<impl futures::Stream<Item = Result<u32, ClientError>> + '_, ClientError> {
+        let blocks = self
+            .api
+            .stream_blocks()
+            .await
+            .map_err(|e| unreachable_err(op)(e.to_string()))?;
+        let mut next = after + 1;
+        Ok(blocks
+            .map(move |b| match b {
+                Ok(b) => {
+                    let n = b.number() as u32;
+                    let from = next;
+                    next = next.max(n + 1);
+                    Ok((from..=n).collect::<Vec<_>>())
+                }
+                Err(e) => Err(unreachable_err(op)(e.to_string())),
+            })
+            .flat_map(|r| match r {
+                Ok(v) => futures::stream::iter(v.into_iter().map(Ok).collect::<Vec<_>>()),
+                Err(e) => futures::stream::iter(vec![Err(e)]),
+            }))
+    }
+}
+
+impl State {
+    /// Block number.
+    pub fn number(&self) -> u32 {
+        self.block.block_number() as u32
+    }
+
+    async fn get<T: Decode>(
+        &self,
+        key: Vec<u8>,
+        name: &'static str,
+        op: &'static str,
+    ) -> Result<Option<T>, ClientError> {
+        match self.block.storage().fetch_raw(key).await {
+            Ok(v) => T::decode(&mut &v[..]).map(Some).map_err(|e| {
+                ClientError::new(
+                    Code::ChainVersionMismatch,
+                    op,
+                    format!("{name} does not decode: {e}"),
+                )
+            }),
+            Err(subxt::error::StorageError::NoValueFound) => Ok(None),
+            Err(e) => Err(unreachable_err(op)(e.to_string())),
+        }
+    }
+
+    /// Free balance of an account.
+    pub async fn free_balance(
+        &self,
+        a: &AccountId32,
+        op: &'static str,
+    ) -> Result<u128, ClientError> {
+        let raw: Option<Vec<u8>> = match self
+            .block
+            .storage()
+            .fetch_raw(storage::system_account(a))
+            .await
+        {
+            Ok(v) => Some(v),
+            Err(subxt::error::StorageError::NoValueFound) => None,
+            Err(e) => return Err(unreachable_err(op)(e.to_string())),
+        };
+        Ok(raw.and_then(|v| storage::free_balance(&v)).unwrap_or(0))
+    }
+
+    /// Whether a program is stored under `pointer`.
+    pub async fn program_exists(
+        &self,
+        pointer: &[u8; 32],
+        op: &'static str,
+    ) -> Result<bool, ClientError> {
+        match self
+            .block
+            .storage()
+            .fetch_raw(storage::program(pointer))
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(subxt::error::StorageError::NoValueFound) => Ok(false),
+            Err(e) => Err(unreachable_err(op)(e.to_string())),
+        }
+    }
+
+    /// `Registering[account]`.
+    pub async fn registering(
+        &self,
+        a: &AccountId32,
+        op: &'static str,
+    ) -> Result<Option<RegisteringDetails>, ClientError> {
+        self.get(storage::registering(a), "Registering", op).await
+    }
+
+    /// `Registered[vk]`.
+    pub async fn registered(
+        &self,
+        vk: &VerifyingKey,
+        op: &'static str,
+    ) -> Result<Option<RegisteredInfo>, ClientError> {
+        self.get(storage::registered(vk), "Registered", op).await
+    }
+
+    /// `SigningGroups[g]`.
+    pub async fn signing_group(
+        &self,
+        g: u8,
+        op: &'static str,
+    ) -> Result<Vec<AccountId32>, ClientError> {
+        Ok(self
+            .get(storage::signing_groups(g), "SigningGroups", op)
+            .await?
+            .unwrap_or_default())
+    }
+
+    /// `ThresholdServers[stash]`.
+    pub async fn server(
+        &self,
+        stash: &AccountId32,
+        op: &'static str,
+    ) -> Result<Option<ServerInfo>, ClientError> {
+        self.get(storage::threshold_servers(stash), "ThresholdServers", op)
+            .await
+    }
+
+    /// The subgroup of a TSS account.
+    pub async fn subgroup_of_tss(
+        &self,
+        tss: &AccountId32,
+        op: &'static str,
+    ) -> Result<Option<u8>, ClientError> {
+        let Some(stash) = self
+            .get::<AccountId32>(storage::threshold_to_stash(tss), "ThresholdToStash", op)
+            .await?
+        else {
+            return Ok(None);
+        };
+        self.get(
+            storage::validator_to_subgroup(&stash),
+            "ValidatorToSubgroup",
+            op,
+        )
+        .await
+    }
+
+    /// The committee for `block`, with the core's rule, index = subgroup.
+    pub async fn committee(
+        &self,
+        block: CommitteeBlock,
+        op: &'static str,
+    ) -> Result<Vec<ServerInfo>, ClientError> {
+        let groups = [
+            self.signing_group(0, op).await?,
+            self.signing_group(1, op).await?,
+        ];
+        let mut synced = std::collections::HashMap::new();
+        for s in groups.iter().flatten() {
+            let v: Option<bool> = self
+                .get(storage::is_validator_synced(s), "IsValidatorSynced", op)
+                .await?;
+            synced.insert(*s, v.unwrap_or(false));
+        }
+        let members = select_committee(
+            block,
+            |g| groups.get(g as usize).cloned(),
+            |s| synced.get(s).copied().unwrap_or(false),
+        )
+        .map_err(|e| ClientError::new(Code::VerificationFailed, op, e.to_string()))?;
+        let mut out = Vec::new();
+        for m in members {
+            out.push(self.server(&m.stash, op).await?.ok_or_else(|| {
+                ClientError::new(
+                    Code::VerificationFailed,
+                    op,
+                    format!("committee stash {} has no ThresholdServers entry", m.stash),
+                )
+            })?);
+        }
+        Ok(out)
+    }
+
+    /// The `Registry` events of this block.
+    pub async fn registry_events(
+        &self,
+        op: &'static str,
+    ) -> Result<Vec<RegistryEvent>, ClientError> {
+        let events = self
+            .block
+            .events()
+            .fetch()
+            .await
+            .map_err(|e| unreachable_err(op)(e.to_string()))?;
+        Ok(events
+            .iter()
+            .flatten()
+            .filter(|e| e.pallet_name() == REGISTRY_PALLET.0)
+            .filter_map(|e| RegistryEvent::from_fields(e.event_name(), e.field_bytes()))
+            .collect())
+    }
+
+    /// The `confirm_register` extrinsics for `account` in this block, with their signers.
+    pub async fn confirmations(
+        &self,
+        account: &AccountId32,
+        op: &'static str,
+    ) -> Result<Vec<SeenConfirmation>, ClientError> {
+        let xts = self
+            .block
+            .extrinsics()
+            .fetch()
+            .await
+            .map_err(|e| unreachable_err(op)(e.to_string()))?;
+        let mut out = Vec::new();
+        for x in xts.iter().flatten() {
+            if x.pallet_name() != REGISTRY_PALLET.0 || x.call_name() != "confirm_register" {
+                continue;
+            }
+            let Ok(args) = ConfirmRegisterArgs::decode(&mut x.call_data_field_bytes()) else {
+                continue;
+            };
+            if &args.sig_req_account != account {
+                continue;
+            }
+            // MultiAddress::Id(account): 0x00 ‖ 32 bytes.
+            let signer = match x.address_bytes() {
+                Some([0, rest @ ..]) if rest.len() == 32 => {
+                    AccountId32(rest.try_into().expect("32 bytes"))
+                }
+                _ => continue,
+            };
+            out.push(SeenConfirmation {
+                signer,
+                subgroup: args.signing_subgroup,
+                verifying_key: args.verifying_key.to_vec(),
+                block: self.number(),
+            });
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,233 @@
+//! The client against the running devnet: a Public registration verified end to end, the read
+//! helpers, and every refusal a dapp can meet (unknown program, too many / no programs, an
+//! unfunded account, a bad URL, an unreachable node, timeout, abort, already submitted).
+//! Runs in Node (default) and in browsers (`WASM_BINDGEN_USE_BROWSER=1`).
+#![cfg(target_arch = "wasm32")]
+
+use entropy_register_tests_wasm::*;
+use serde_json::json;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+fn progress_log() -> (js_sys::Array, js_sys::Function) {
+    let log = js_sys::Array::new();
+    let sink = log.clone();
+    let f = Closure::<dyn Fn(JsValue)>::new(move |e: JsValue| {
+        sink.push(&e);
+    });
+    let func: js_sys::Function = f.as_ref().clone().unchecked_into();
+    f.forget();
+    (log, func)
+}
+
+fn with(opts: serde_json::Value, key: &str, value: &JsValue) -> JsValue {
+    let o = js(opts);
+    js_sys::Reflect::set(&o, &key.into(), value).unwrap();
+    o
+}
+
+#[wasm_bindgen_test]
+async fn public_registration_is_verified_and_reported() {
+    let c = client().await;
+    let (log, on_progress) = progress_log();
+    let opts = with(
+        json!({
+            "signer": {"uri": "//Eve"},
+            "programs": [{"pointer": GENESIS_PROGRAM}],
+            "accessMode": "public",
+        }),
+        "onProgress",
+        &on_progress,
+    );
+    let out = json(&c.register(opts).await.expect("registers"));
+    let n = out["inclusionBlock"].as_u64().unwrap();
+    let r = out["registeredBlock"].as_u64().unwrap();
+    assert!(r > n, "{out}");
+    let vk = out["verifyingKey"].as_str().unwrap();
+    assert_eq!(vk.len(), 2 + 66);
+    assert!(out["ethereumAddress"].as_str().unwrap().starts_with("0x"));
+    let committee = out["committee"].as_array().unwrap();
+    assert_eq!(committee.len(), 2);
+    for (g, m) in committee.iter().enumerate() {
+        assert_eq!(m["subgroup"], g as u64);
+        assert_eq!(m["receipt"]["subgroup"], g as u64);
+        assert_eq!(
+            m["receipt"]["verifying_key"]
+                .as_str()
+                .unwrap()
+                .to_lowercase(),
+            vk.to_lowercase()
+        );
+    }
+    // Progress: submitted, inBlock N, committee N+1, one confirmation per subgroup, registered.
+    let events: Vec<serde_json::Value> = log.iter().map(|e| json(&e)).collect();
+    let kinds: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds.first(), Some(&"submitted"), "{kinds:?}");
+    assert!(
+        kinds.contains(&"inBlock") && kinds.contains(&"committee"),
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "confirmation").count(),
+        2,
+        "{kinds:?}"
+    );
+    assert_eq!(kinds.last(), Some(&"registered"), "{kinds:?}");
+    let committee_event = events.iter().find(|e| e["type"] == "committee").unwrap();
+    assert_eq!(committee_event["block"].as_u64().unwrap(), n + 1);
+
+    // The read helper agrees with what was asked.
+    let info = json(&c.registered_info(vk.into()).await.unwrap());
+    assert_eq!(info["accessMode"], "public");
+    assert_eq!(info["programs"][0]["pointer"], GENESIS_PROGRAM);
+    let eve = "5HGjWAeFDfFCWPsjFQdVV2Msvz2XtMktvgocEZcCj68kUMaw";
+    assert_eq!(json(&c.status(eve.into()).await.unwrap())["state"], "none");
+    let e = c.status("//Eve".into()).await.unwrap_err();
+    assert_eq!(code(&e), "InvalidInput");
+}
+
+#[wasm_bindgen_test]
+async fn threshold_servers_lists_both_subgroups() {
+    let servers = json(&client().await.threshold_servers().await.unwrap());
+    let servers = servers.as_array().unwrap();
+    assert_eq!(servers.len(), 4);
+    assert_eq!(servers.iter().filter(|s| s["subgroup"] == 0).count(), 2);
+    assert!(servers
+        .iter()
+        .all(|s| s["endpoint"].as_str().unwrap().starts_with("127.0.0.1:300")));
+}
+
+#[wasm_bindgen_test]
+async fn unknown_program_is_refused_before_signing() {
+    let e = client()
+        .await
+        .register(js(json!({
+            "signer": {"uri": "//Ferdie"},
+            "programs": [{"pointer": format!("0x{}", "11".repeat(32))}],
+        })))
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "UnknownProgram");
+}
+
+#[wasm_bindgen_test]
+async fn too_many_and_no_programs() {
+    let c = client().await;
+    let six: Vec<_> = (0..6)
+        .map(|_| json!({"pointer": GENESIS_PROGRAM}))
+        .collect();
+    let e = c
+        .register(js(json!({"signer": {"uri": "//Ferdie"}, "programs": six})))
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "TooManyPrograms");
+    let e = c
+        .register(js(json!({"signer": {"uri": "//Ferdie"}, "programs": []})))
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "NoProgramSet");
+}
+
+#[wasm_bindgen_test]
+async fn unfunded_account_gets_insufficient_funds() {
+    let e = client()
+        .await
+        .register(js(json!({
+            "signer": {"uri": fresh_uri()},
+            "programs": [{"pointer": GENESIS_PROGRAM}],
+        })))
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "InsufficientFunds");
+    let op = js_sys::Reflect::get(&e, &"operation".into()).unwrap();
+    assert_eq!(op.as_string().as_deref(), Some("register"));
+}
+
+#[wasm_bindgen_test]
+async fn bad_input_is_refused_with_invalid_input() {
+    let c = client().await;
+    for opts in [
+        json!({"signer": {}, "programs": [{"pointer": GENESIS_PROGRAM}]}),
+        json!({"signer": {"uri": "//Ferdie"}, "programs": [{"pointer": "0x1234"}]}),
+        json!({"signer": {"uri": "//Ferdie"}, "programs": [{"pointer": GENESIS_PROGRAM}], "accessMode": "secret"}),
+        json!({"signer": {"uri": "//Ferdie"}, "programs": [{"pointer": GENESIS_PROGRAM}], "programModificationAccount": "nope"}),
+        json!({"signer": {"uri": "//Ferdie"}, "programs": [{"pointer": GENESIS_PROGRAM}], "timeoutBlocks": 0}),
+        json!({"programs": [{"pointer": GENESIS_PROGRAM}]}),
+    ] {
+        let e = c.register(js(opts.clone())).await.unwrap_err();
+        assert_eq!(code(&e), "InvalidInput", "{opts}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn connect_errors() {
+    let e = entropy_register_wasm::Client::connect("http://127.0.0.1:9944".into())
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(code(&e), "InvalidInput");
+    let e = entropy_register_wasm::Client::connect("ws://127.0.0.1:9".into())
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(code(&e), "ServerUnreachable");
+}
+
+#[wasm_bindgen_test]
+async fn timeout_counts_blocks() {
+    let e = client()
+        .await
+        .register(js(json!({
+            "signer": {"uri": "//Dave"},
+            "programs": [{"pointer": GENESIS_PROGRAM}],
+            "timeoutBlocks": 1,
+        })))
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "Timeout");
+}
+
+#[wasm_bindgen_test]
+async fn abort_cancels_and_a_second_submission_is_refused() {
+    let c = client().await;
+    let controller = web_sys::AbortController::new().unwrap();
+    let signal = controller.signal();
+    // Abort as soon as the call is in a block.
+    let ctl = controller.clone();
+    let on_progress = Closure::<dyn Fn(JsValue)>::new(move |e: JsValue| {
+        if json(&e)["type"] == "inBlock" {
+            ctl.abort();
+        }
+    });
+    let opts = with(
+        json!({"signer": {"uri": "//Charlie"}, "programs": [{"pointer": GENESIS_PROGRAM}]}),
+        "onProgress",
+        on_progress.as_ref(),
+    );
+    js_sys::Reflect::set(&opts, &"signal".into(), &signal).unwrap();
+    let e = c.register(opts).await.unwrap_err();
+    assert_eq!(code(&e), "Cancelled");
+    // The call is on chain: the account is registering, and a second submission is refused.
+    let charlie = "5FLSigC9HGRKVhB9FiEo4Y3koPsNmBmLJbpXg2mp1hXcS59Y";
+    let status = json(&c.status(charlie.into()).await.unwrap());
+    assert_eq!(status["state"], "registering", "{status}");
+    let e = c
+        .register(js(
+            json!({"signer": {"uri": "//Charlie"}, "programs": [{"pointer": GENESIS_PROGRAM}]}),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "AlreadySubmitted");
+}
+
+#[wasm_bindgen_test]
+async fn status_of_an_idle_account_is_none() {
+    let s = json(
+        &client()
+            .await
+            .status("5CiPPseXPECbkjWCa6MnjNokrgYjMqmKndv2rSnekmSK2DjL".into())
+            .await
+            .unwrap(),
+    );
+    assert_eq!(s["state"], "none");
+}
