@@ -7,26 +7,32 @@ use wasm_bindgen::prelude::*;
 
 use crate::error::{ClientError, Code};
 
-#[wasm_bindgen(inline_js = r#"
-export function has_websocket() {
-  return typeof globalThis.WebSocket === 'function';
-}
-export function ensure_close_event() {
-  if (typeof globalThis.CloseEvent === 'undefined' && typeof globalThis.Event === 'function') {
-    globalThis.CloseEvent = class CloseEvent extends Event {
-      constructor(type, init = {}) {
-        super(type, init);
-        this.code = init.code ?? 0;
-        this.reason = init.reason ?? '';
-        this.wasClean = init.wasClean ?? false;
-      }
-    };
+/// Defines `globalThis.CloseEvent` (only ever run where it is missing, i.e. not in browsers,
+/// so no content-security policy is in the way of `Function`).
+const CLOSE_EVENT_SHIM: &str = r#"
+globalThis.CloseEvent = class CloseEvent extends Event {
+  constructor(type, init = {}) {
+    super(type, init);
+    this.code = init.code ?? 0;
+    this.reason = init.reason ?? '';
+    this.wasClean = init.wasClean ?? false;
   }
+};"#;
+
+fn global_is_function(name: &str) -> bool {
+    js_sys::Reflect::get(&js_sys::global(), &name.into())
+        .map(|v| v.is_function())
+        .unwrap_or(false)
 }
-"#)]
-extern "C" {
-    fn has_websocket() -> bool;
-    fn ensure_close_event();
+
+fn has_websocket() -> bool {
+    global_is_function("WebSocket")
+}
+
+fn ensure_close_event() {
+    if !global_is_function("CloseEvent") && global_is_function("Event") {
+        let _ = js_sys::Function::new_no_args(CLOSE_EVENT_SHIM).call0(&JsValue::NULL);
+    }
 }
 
 /// Checks the runtime before `operation` opens a connection.

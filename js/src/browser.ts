@@ -1,0 +1,38 @@
+// Browser entry: the `web` build of the wasm client, loaded by an explicit `init()` (no
+// top-level await), so bundlers and plain <script type="module"> pages control when the
+// .wasm file is fetched.
+import initWasm, * as wasm from "../wasm/web/entropy_register_wasm.js";
+import { Client as ClientBase } from "./client.js";
+import { EntropyRegisterError } from "./errors.js";
+
+export { EntropyRegisterError } from "./errors.js";
+export type * from "./types.js";
+
+let ready: Promise<void> | undefined;
+
+/**
+ * Loads the wasm module. Call once before `Client.connect`; `input` overrides where the .wasm
+ * file comes from (a URL, a Response, or the bytes).
+ */
+export function init(input?: RequestInfo | URL | Response | BufferSource): Promise<void> {
+  ready ??= initWasm(input === undefined ? undefined : { module_or_path: input }).then(() => {});
+  return ready;
+}
+
+export class Client extends ClientBase {
+  /** Connects to a node (ws:// or wss://) and checks its registry. */
+  static async connect(url: string): Promise<Client> {
+    if (!ready) {
+      throw new EntropyRegisterError(
+        "NotInitialized",
+        "call `await init()` before Client.connect",
+        "connect",
+      );
+    }
+    await ready;
+    return ClientBase.openWith(Client, wasm, url);
+  }
+}
+
+/** The package version. */
+export const version = (): string => wasm.version();

@@ -1,0 +1,43 @@
+// Node entry: the `nodejs` build of the wasm client, loaded synchronously. Node 20 has no
+// global WebSocket: the `ws` package's is installed when none exists.
+import { createRequire } from "node:module";
+import { Client as ClientBase, type WasmModule } from "./client.js";
+
+export { EntropyRegisterError } from "./errors.js";
+export type * from "./types.js";
+
+const require = createRequire(import.meta.url);
+const g = globalThis as { WebSocket?: unknown };
+if (typeof g.WebSocket !== "function") {
+  type WsEmitter = { emit(event: string, ...args: unknown[]): boolean };
+  const Ws = require("ws") as new (...args: unknown[]) => WsEmitter;
+  // `ws` has no dispatchEvent. The wasm client's websocket dispatches a "close" event when it is
+  // dropped, so that its one-shot close listener is consumed before the real close arrives;
+  // without it that listener would run after its Rust closure is gone and throw.
+  class DispatchingWebSocket extends Ws {
+    dispatchEvent(event: { type?: string; code?: number; reason?: string }): boolean {
+      if (event?.type !== "close") return false;
+      this.emit("close", event.code ?? 1000, Buffer.from(event.reason ?? ""));
+      return true;
+    }
+  }
+  g.WebSocket = DispatchingWebSocket;
+}
+const wasm = require("../wasm/nodejs/entropy_register_wasm.js") as WasmModule & {
+  version(): string;
+};
+
+/** Nothing to load on Node (the module is loaded with the package); kept for symmetry. */
+export function init(): Promise<void> {
+  return Promise.resolve();
+}
+
+export class Client extends ClientBase {
+  /** Connects to a node (ws:// or wss://) and checks its registry. */
+  static async connect(url: string): Promise<Client> {
+    return ClientBase.openWith(Client, wasm, url);
+  }
+}
+
+/** The package version. */
+export const version = (): string => wasm.version();
