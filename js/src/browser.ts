@@ -34,5 +34,14 @@ export class Client extends ClientBase {
   }
 }
 
+/** The verifying key (0x hex) of an exported `keyShare`, after validating the share. */
+export const keyShareVerifyingKey = (keyShare: string): string => {
+  try {
+    return wasm.keyShareVerifyingKey(keyShare);
+  } catch (e) {
+    throw EntropyRegisterError.from({ code: "InvalidInput", message: String((e as Error)?.message ?? e) }, "keyShareVerifyingKey");
+  }
+};
+
 /** The package version. */
 export const version = (): string => wasm.version();

@@ -3,6 +3,7 @@
 import { createRequire } from "node:module";
 import { Client as ClientBase, type WasmModule } from "./client.js";
 
+import { EntropyRegisterError } from "./errors.js";
 export { EntropyRegisterError } from "./errors.js";
 export type * from "./types.js";
 
@@ -25,6 +26,7 @@ if (typeof g.WebSocket !== "function") {
 }
 const wasm = require("../wasm/nodejs/entropy_register_wasm.js") as WasmModule & {
   version(): string;
+  keyShareVerifyingKey(keyShare: string): string;
 };
 
 /** Nothing to load on Node (the module is loaded with the package); kept for symmetry. */
@@ -38,6 +40,15 @@ export class Client extends ClientBase {
     return ClientBase.openWith(Client, wasm, url);
   }
 }
+
+/** The verifying key (0x hex) of an exported `keyShare`, after validating the share. */
+export const keyShareVerifyingKey = (keyShare: string): string => {
+  try {
+    return wasm.keyShareVerifyingKey(keyShare);
+  } catch (e) {
+    throw EntropyRegisterError.from({ code: "InvalidInput", message: String((e as Error)?.message ?? e) }, "keyShareVerifyingKey");
+  }
+};
 
 /** The package version. */
 export const version = (): string => wasm.version();

@@ -22,7 +22,18 @@ export type ErrorCode =
 export type Signer =
   | { uri: string } // "//Alice", "<mnemonic>//hard/soft", "0x<seed>"
   | { mnemonic: string }
-  | { secretKey: string }; // hex: 32-byte mini secret or 64-byte secret key
+  | { secretKey: string } // hex: 32-byte mini secret or 64-byte secret key
+  | ExternalSigner;
+
+/**
+ * A wallet-style signer: the client never sees a secret. `signPayload` gets the transaction's
+ * signer payload (hex) and must resolve to an sr25519 signature (hex) by `address`.
+ * Public mode only (in Private mode the user signs every DKG message).
+ */
+export interface ExternalSigner {
+  address: string;
+  signPayload(request: { address: string; payload: string }): Promise<{ signature: string }>;
+}
 
 export interface ProgramInstance {
   /** 32-byte program pointer, hex. */
@@ -44,8 +55,11 @@ export interface RegisterOptions {
   programModificationAccount?: string;
   /** 1 to 5 programs; each must exist on chain. */
   programs: ProgramInstance[];
-  /** Only "public" in this version. */
-  accessMode?: "public";
+  /** "public" (default): the servers hold every share. "private": the user takes part in the
+   * DKG and keeps its own share (returned as `keyShare`). */
+  accessMode?: "public" | "private";
+  /** Private mode: the user's x25519 secret (hex); generated when absent. */
+  x25519SecretKey?: string;
   /** Blocks to wait after inclusion (default 20). */
   timeoutBlocks?: number;
   signal?: AbortSignal;
@@ -78,6 +92,11 @@ export interface VerifiedMember extends CommitteeMember {
 
 export interface RegisterResult {
   account: string;
+  accessMode: "public" | "private";
+  /** Private mode: the user's key share (hex). Keep it secret. */
+  keyShare?: string;
+  /** Private mode: the user's x25519 secret (hex). Keep it secret. */
+  x25519SecretKey?: string;
   /** 0x + 33-byte compressed secp256k1 key. */
   verifyingKey: string;
   ethereumAddress: string;

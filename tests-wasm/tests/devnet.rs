@@ -1,4 +1,4 @@
-//! The client against the running devnet: a Public registration verified end to end, the read
+//! The client against the running devnet: Public and Private registrations verified end to end, the read
 //! helpers, and every refusal a dapp can meet (unknown program, too many / no programs, an
 //! unfunded account, a bad URL, an unreachable node, timeout, abort, already submitted).
 //! Runs in Node (default) and in browsers (`WASM_BINDGEN_USE_BROWSER=1`).
@@ -87,6 +87,87 @@ async fn public_registration_is_verified_and_reported() {
 }
 
 #[wasm_bindgen_test]
+async fn private_registration_returns_a_share_of_the_registered_key() {
+    let c = client().await;
+    let (log, on_progress) = progress_log();
+    let opts = with(
+        json!({
+            "signer": {"uri": "//Alice"},
+            "programs": [{"pointer": GENESIS_PROGRAM}],
+            "accessMode": "private",
+        }),
+        "onProgress",
+        &on_progress,
+    );
+    let out = json(&c.register(opts).await.expect("a Private registration"));
+    assert_eq!(out["accessMode"], "private");
+    let vk = out["verifyingKey"].as_str().unwrap().to_string();
+    // The exported share parses and is a share of the registered key.
+    let share = out["keyShare"].as_str().expect("the user's share");
+    let share_vk = entropy_register_wasm::key_share_verifying_key(share).unwrap();
+    assert_eq!(share_vk, vk);
+    assert_eq!(out["x25519SecretKey"].as_str().unwrap().len(), 66);
+    let info = json(&c.registered_info(vk.clone()).await.unwrap());
+    assert_eq!(info["accessMode"], "private");
+    assert_eq!(out["committee"].as_array().unwrap().len(), 2);
+    let kinds: Vec<String> = log
+        .iter()
+        .map(|e| json(&e)["type"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        kinds.last().map(String::as_str),
+        Some("registered"),
+        "{kinds:?}"
+    );
+}
+
+/// A wallet-style signer: `signPayload({address, payload})` → `Promise<{signature}>`, here
+/// backed by `key` (the client never sees it).
+fn wallet(address: &str, key: &'static str) -> JsValue {
+    let pair = entropy_register_core::keys::Sr25519Pair::from_suri(key).unwrap();
+    let sign = Closure::<dyn Fn(JsValue) -> js_sys::Promise>::new(move |req: JsValue| {
+        let payload = js_sys::Reflect::get(&req, &"payload".into())
+            .unwrap()
+            .as_string()
+            .unwrap();
+        let bytes = entropy_register_core::hex::decode(&payload).unwrap();
+        let answer = js(json!({
+            "signature": entropy_register_core::hex::encode_0x(&pair.sign(&bytes))
+        }));
+        js_sys::Promise::resolve(&answer)
+    });
+    let signer = js(json!({ "address": address }));
+    js_sys::Reflect::set(&signer, &"signPayload".into(), sign.as_ref()).unwrap();
+    sign.forget();
+    signer
+}
+
+#[wasm_bindgen_test]
+async fn external_signer_registers_without_handing_over_a_secret() {
+    let bob = "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty";
+    let opts = with(
+        json!({"programs": [{"pointer": GENESIS_PROGRAM}]}),
+        "signer",
+        &wallet(bob, "//Bob"),
+    );
+    let out = json(&client().await.register(opts).await.expect("registers"));
+    assert_eq!(out["account"], bob);
+    assert_eq!(out["committee"].as_array().unwrap().len(), 2);
+}
+
+#[wasm_bindgen_test]
+async fn external_signer_with_the_wrong_key_is_refused() {
+    let ferdie = "5CiPPseXPECbkjWCa6MnjNokrgYjMqmKndv2rSnekmSK2DjL";
+    let opts = with(
+        json!({"programs": [{"pointer": GENESIS_PROGRAM}]}),
+        "signer",
+        &wallet(ferdie, "//NotFerdie"),
+    );
+    let e = client().await.register(opts).await.unwrap_err();
+    assert_eq!(code(&e), "SignerFailed");
+}
+
+#[wasm_bindgen_test]
 async fn threshold_servers_lists_both_subgroups() {
     let servers = json(&client().await.threshold_servers().await.unwrap());
     let servers = servers.as_array().unwrap();
@@ -152,6 +233,7 @@ async fn bad_input_is_refused_with_invalid_input() {
         json!({"signer": {"uri": "//Ferdie"}, "programs": [{"pointer": GENESIS_PROGRAM}], "accessMode": "secret"}),
         json!({"signer": {"uri": "//Ferdie"}, "programs": [{"pointer": GENESIS_PROGRAM}], "programModificationAccount": "nope"}),
         json!({"signer": {"uri": "//Ferdie"}, "programs": [{"pointer": GENESIS_PROGRAM}], "timeoutBlocks": 0}),
+        json!({"signer": {"uri": "//Ferdie"}, "programs": [{"pointer": GENESIS_PROGRAM}], "accessMode": "private", "x25519SecretKey": "0x12"}),
         json!({"programs": [{"pointer": GENESIS_PROGRAM}]}),
     ] {
         let e = c.register(js(opts.clone())).await.unwrap_err();

@@ -79,6 +79,46 @@ impl subxt::tx::Signer<PolkadotConfig> for PairSigner<'_> {
     }
 }
 
+/// Who signs a transaction: a key held here, or an external signer (a wallet) called with the
+/// signer payload `{address, payload}` (hex) that must resolve to `{signature}` (hex, sr25519).
+pub enum Signing<'a> {
+    /// A key held by the client.
+    Pair(&'a Sr25519Pair),
+    /// An external signer.
+    External(AccountId32, &'a js_sys::Function),
+}
+
+async fn external_signature(
+    sign: &js_sys::Function,
+    account: &AccountId32,
+    payload: &[u8],
+) -> Result<[u8; 64], ClientError> {
+    let fail = |e: String| ClientError::new(Code::SignerFailed, "register", e);
+    let request = js_sys::Object::new();
+    let set = |k: &str, v: String| js_sys::Reflect::set(&request, &k.into(), &v.into());
+    set("address", account.to_ss58()).map_err(|_| fail("cannot build the request".into()))?;
+    set("payload", entropy_register_core::hex::encode_0x(payload))
+        .map_err(|_| fail("cannot build the request".into()))?;
+    let answer = sign
+        .call1(&wasm_bindgen::JsValue::NULL, &request)
+        .map_err(|e| fail(format!("signPayload threw: {e:?}")))?;
+    let answer = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&answer))
+        .await
+        .map_err(|e| fail(format!("signPayload rejected: {e:?}")))?;
+    let sig = js_sys::Reflect::get(&answer, &"signature".into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .ok_or_else(|| fail("signPayload must resolve to {signature: '0x…'}".into()))?;
+    let sig = entropy_register_core::hex::decode_array::<64>(&sig)
+        .map_err(|e| fail(format!("signature: {e}")))?;
+    if !entropy_register_core::keys::verify(&account.0, payload, &sig) {
+        return Err(fail(format!(
+            "the signature does not verify for {account} (is it an sr25519 key?)"
+        )));
+    }
+    Ok(sig)
+}
+
 /// The chain state at one block.
 pub struct State {
     block: AtBlock,
@@ -155,7 +195,7 @@ impl Chain {
     /// returns that block's number. `on_submitted` runs once the pool accepted it.
     pub async fn register(
         &self,
-        signer: &Sr25519Pair,
+        signing: Signing<'_>,
         args: &RegisterArgs,
         on_submitted: impl FnOnce(),
     ) -> Result<u32, ClientError> {
@@ -165,14 +205,34 @@ impl Chain {
             args: RawArgs(args.encode()),
         };
         let tx_err = |e: String| ClientError::new(classify_tx_error(&e), op, e);
-        let progress = self
+        let mut tx = self
             .api
             .tx()
             .await
-            .map_err(|e| unreachable_err(op)(e.to_string()))?
-            .sign_and_submit_then_watch_default(&payload, &PairSigner(signer))
-            .await
-            .map_err(|e| tx_err(e.to_string()))?;
+            .map_err(|e| unreachable_err(op)(e.to_string()))?;
+        let progress = match signing {
+            Signing::Pair(pair) => tx
+                .sign_and_submit_then_watch_default(&payload, &PairSigner(pair))
+                .await
+                .map_err(|e| tx_err(e.to_string()))?,
+            Signing::External(account, sign) => {
+                let id = subxt::utils::AccountId32(account.0);
+                let mut signable = tx
+                    .create_signable(&payload, &id, Default::default())
+                    .await
+                    .map_err(|e| tx_err(e.to_string()))?;
+                let signer_payload = signable
+                    .signer_payload()
+                    .map_err(|e| tx_err(e.to_string()))?;
+                let sig = external_signature(sign, &account, &signer_payload).await?;
+                signable
+                    .sign_with_account_and_signature(&id, &MultiSignature::Sr25519(sig))
+                    .map_err(|e| tx_err(e.to_string()))?
+                    .submit_and_watch()
+                    .await
+                    .map_err(|e| tx_err(e.to_string()))?
+            }
+        };
         on_submitted();
         let in_block = progress
             .wait_for_finalized()

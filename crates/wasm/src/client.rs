@@ -53,16 +53,26 @@ impl Client {
     pub async fn register(&self, options: JsValue) -> Result<JsValue, JsValue> {
         let on_progress = js_get(&options, "onProgress");
         let signal = js_get(&options, "signal");
+        let sign_payload = js_get(&js_get(&options, "signer"), "signPayload")
+            .dyn_into::<js_sys::Function>()
+            .ok();
         let parsed: RegisterOptions = serde_wasm_bindgen::from_value(options).map_err(|e| {
             ClientError::new(Code::InvalidInput, "register", format!("options: {e}"))
         })?;
-        let req = options::parse(parsed)?;
+        let req = options::parse(parsed, sign_payload.is_some())?;
         let report = |p: Progress| {
             if let Some(f) = on_progress.dyn_ref::<js_sys::Function>() {
                 let _ = f.call1(&JsValue::NULL, &to_js(&p));
             }
         };
-        let out = flow::register(&self.chain, req, &report, aborted(signal)).await?;
+        let out = flow::register(
+            &self.chain,
+            req,
+            sign_payload.as_ref(),
+            &report,
+            aborted(signal),
+        )
+        .await?;
         Ok(to_js(&out))
     }
 

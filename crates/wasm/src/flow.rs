@@ -3,14 +3,16 @@
 //! verify the committee's receipts. Progress is reported as typed events.
 
 use entropy_register_core::committee::InclusionBlock;
+use entropy_register_core::dkg::KeyShare;
 use entropy_register_core::events::RegistryEvent;
 use entropy_register_core::types::{AccountId32, ServerInfo, VerifyingKey};
 use entropy_register_core::verify::{verify_registration, Expectation, Receipt, SeenConfirmation};
 use futures::StreamExt;
 
 use crate::chain::Chain;
+use crate::chain::Signing;
 use crate::error::{ClientError, Code};
-use crate::options::RegisterRequest;
+use crate::options::{RegisterRequest, Signer};
 
 const OP: &str = "register";
 
@@ -82,6 +84,14 @@ pub struct Outcome {
     pub registered_block: u32,
     /// The committee, each with its verified receipt.
     pub committee: Vec<VerifiedMember>,
+    /// `"public"` or `"private"`.
+    pub access_mode: &'static str,
+    /// Private mode: the user's key share (0x hex of its serialized form); keep it secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_share: Option<String>,
+    /// Private mode: the user's x25519 secret (needed for later signing sessions); keep it secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub x25519_secret_key: Option<String>,
 }
 
 /// A committee member with its confirmation and receipt, both verified.
@@ -146,6 +156,7 @@ pub async fn preflight(chain: &Chain, req: &RegisterRequest) -> Result<(), Clien
 pub async fn register(
     chain: &Chain,
     req: RegisterRequest,
+    sign_payload: Option<&js_sys::Function>,
     progress: &dyn Fn(Progress),
     cancel: impl std::future::Future<Output = ()>,
 ) -> Result<Outcome, ClientError> {
@@ -153,7 +164,9 @@ pub async fn register(
     let account = req.signer.account();
     let run = async {
         let n = chain
-            .register(&req.signer, &req.args, || progress(Progress::Submitted))
+            .register(signing(&req.signer, sign_payload)?, &req.args, || {
+                progress(Progress::Submitted)
+            })
             .await?;
         progress(Progress::InBlock { block: n });
         let committee = chain
@@ -165,9 +178,34 @@ pub async fn register(
             block: n + 1,
             members: members(&committee),
         });
-        let (registered_block, vk, seen) =
-            follow(chain, &account, n, req.timeout_blocks, progress).await?;
-        verify(chain, &req, n, registered_block, vk, &committee, &seen).await
+        let following = follow(chain, &account, n, req.timeout_blocks, progress);
+        let (share, (registered_block, vk, seen)) = match &req.x25519 {
+            // Private: the user is the last DKG party; either failing ends the registration.
+            Some(x) => {
+                let Signer::Pair(pair) = &req.signer else {
+                    return Err(ClientError::new(
+                        Code::InvalidInput,
+                        OP,
+                        "Private mode needs the account's key",
+                    ));
+                };
+                let dkg = crate::dkg::join(pair, x, n, &committee);
+                let (share, followed) = futures::future::try_join(dkg, following).await?;
+                (Some(share), followed)
+            }
+            None => (None, following.await?),
+        };
+        verify(
+            chain,
+            &req,
+            n,
+            registered_block,
+            vk,
+            &committee,
+            &seen,
+            share,
+        )
+        .await
     };
     futures::pin_mut!(run);
     futures::pin_mut!(cancel);
@@ -177,6 +215,21 @@ pub async fn register(
             Code::Cancelled,
             OP,
             "cancelled by the caller (the transaction may still complete on chain; status() tells)",
+        )),
+    }
+}
+
+fn signing<'a>(
+    signer: &'a Signer,
+    sign_payload: Option<&'a js_sys::Function>,
+) -> Result<Signing<'a>, ClientError> {
+    match (signer, sign_payload) {
+        (Signer::Pair(p), _) => Ok(Signing::Pair(p)),
+        (Signer::External(a), Some(f)) => Ok(Signing::External(*a, f)),
+        (Signer::External(_), None) => Err(ClientError::new(
+            Code::InvalidInput,
+            OP,
+            "an external signer needs signPayload",
         )),
     }
 }
@@ -239,6 +292,7 @@ async fn follow(
     ))
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn verify(
     chain: &Chain,
     req: &RegisterRequest,
@@ -247,6 +301,7 @@ async fn verify(
     vk: VerifyingKey,
     committee: &[ServerInfo],
     seen: &[SeenConfirmation],
+    share: Option<KeyShare>,
 ) -> Result<Outcome, ClientError> {
     let account = req.signer.account();
     let bad = |e: String| ClientError::new(Code::VerificationFailed, OP, e);
@@ -261,7 +316,7 @@ async fn verify(
         },
         seen,
         info.as_ref(),
-        None,
+        share.as_ref().map(|s| s.verifying_key()).as_ref(),
     )
     .map_err(|e| bad(e.to_string()))?;
     if verified.verifying_key != vk {
@@ -269,7 +324,7 @@ async fn verify(
     }
     let mut out = Vec::new();
     for (member, server) in members(committee).into_iter().zip(committee) {
-        let receipt = crate::http::receipt(&member.endpoint, &account).await?;
+        let receipt = crate::http::receipt(&member.endpoint, &account, n).await?;
         if receipt.server != server.tss_account {
             return Err(bad(format!(
                 "{} answered for another server",
@@ -298,5 +353,11 @@ async fn verify(
         inclusion_block: n,
         registered_block,
         committee: out,
+        access_mode: if share.is_some() { "private" } else { "public" },
+        key_share: share.map(|s| entropy_register_core::hex::encode_0x(&s.to_bytes())),
+        x25519_secret_key: req
+            .x25519
+            .as_ref()
+            .map(|x| entropy_register_core::hex::encode_0x(&x.secret_bytes()[..])),
     })
 }

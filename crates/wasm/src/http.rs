@@ -9,9 +9,13 @@ use crate::error::{ClientError, Code};
 /// the block that completed the registration: retry "not found" this many times.
 const RECEIPT_TRIES: u32 = 40;
 
-/// Fetches a server's receipt for `account`.
-pub async fn receipt(endpoint: &str, account: &AccountId32) -> Result<Receipt, ClientError> {
-    let url = format!("http://{endpoint}/user/receipt/{}", account.to_ss58());
+/// Fetches a server's receipt for the registration of `account` included in block `n`.
+pub async fn receipt(
+    endpoint: &str,
+    account: &AccountId32,
+    n: u32,
+) -> Result<Receipt, ClientError> {
+    let url = format!("http://{endpoint}/user/receipt/{}/{n}", account.to_ss58());
     let unreachable = |e: String| ClientError::new(Code::ServerUnreachable, "register", e);
     for _ in 0..RECEIPT_TRIES {
         let resp = gloo_net::http::Request::get(&url)

@@ -13,6 +13,8 @@ mod chain;
 #[cfg(target_arch = "wasm32")]
 mod client;
 #[cfg(target_arch = "wasm32")]
+mod dkg;
+#[cfg(target_arch = "wasm32")]
 mod flow;
 #[cfg(target_arch = "wasm32")]
 mod http;
@@ -35,6 +37,21 @@ pub fn ethereum_address(verifying_key_hex: &str) -> Result<String, JsError> {
         .map_err(|e| JsError::new(&e.to_string()))?;
     let vk = VerifyingKey::from_bytes(&bytes).map_err(|e| JsError::new(&e.to_string()))?;
     Ok(entropy_register_core::eth::ethereum_address_eip55(&vk))
+}
+
+/// The verifying key (0x hex) of an exported key share (the `keyShare` of a Private
+/// registration), after parsing and validating the share.
+#[wasm_bindgen(js_name = keyShareVerifyingKey)]
+pub fn key_share_verifying_key(key_share_hex: &str) -> Result<String, JsError> {
+    let bytes = zeroize::Zeroizing::new(
+        entropy_register_core::hex::decode(key_share_hex)
+            .map_err(|e| JsError::new(&e.to_string()))?,
+    );
+    let share = entropy_register_core::dkg::KeyShare::from_bytes(&bytes)
+        .map_err(|e| JsError::new(&e.to_string()))?;
+    Ok(entropy_register_core::hex::encode_0x(
+        share.verifying_key().as_bytes(),
+    ))
 }
 
 /// SS58 (prefix 42) address of a 32-byte account id given as hex.

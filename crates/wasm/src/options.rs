@@ -1,7 +1,7 @@
 //! The options of `register` as JS passes them, and their validation: everything is checked
 //! here, before anything is signed or sent.
 
-use entropy_register_core::keys::Sr25519Pair;
+use entropy_register_core::keys::{Sr25519Pair, X25519Keypair};
 use entropy_register_core::types::{
     AccountId32, KeyVisibility, ProgramInstance, ProgramsData, RegisterArgs, MAX_PROGRAMS,
 };
@@ -14,10 +14,13 @@ pub const DEFAULT_TIMEOUT_BLOCKS: u32 = 20;
 /// Largest program configuration accepted (bytes).
 pub const MAX_PROGRAM_CONFIG: usize = 64 * 1024;
 
-/// How the signature-request account signs.
+/// How the signature-request account signs. An external signer (a wallet) gives `address` and a
+/// `signPayload` function, which is read separately from these fields.
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct SignerSpec {
+    /// The account of an external signer (SS58 or hex).
+    pub address: Option<String>,
     /// A secret URI: `//Alice`, a mnemonic with optional derivation path, or a hex seed.
     pub uri: Option<String>,
     /// A BIP-39 mnemonic.
@@ -49,22 +52,45 @@ pub struct RegisterOptions {
     /// 1 to 5 programs.
     #[serde(default)]
     pub programs: Vec<ProgramSpec>,
-    /// `"public"`.
+    /// `"public"` (default) or `"private"`.
     #[serde(default)]
     pub access_mode: Option<String>,
+    /// Private mode: the user's x25519 secret (hex, 32 bytes); generated when absent.
+    #[serde(default)]
+    pub x25519_secret_key: Option<String>,
     /// Blocks to wait after inclusion.
     #[serde(default)]
     pub timeout_blocks: Option<u32>,
 }
 
+/// Who signs the `register` transaction.
+pub enum Signer {
+    /// A key held by the client.
+    Pair(Box<Sr25519Pair>),
+    /// An external signer (wallet) for this account: only the transaction is signed outside.
+    External(AccountId32),
+}
+
+impl Signer {
+    /// The signature-request account.
+    pub fn account(&self) -> AccountId32 {
+        match self {
+            Signer::Pair(p) => p.account(),
+            Signer::External(a) => *a,
+        }
+    }
+}
+
 /// A validated request.
 pub struct RegisterRequest {
     /// The signature-request account.
-    pub signer: Sr25519Pair,
+    pub signer: Signer,
     /// The call's arguments.
     pub args: RegisterArgs,
     /// Give up after this many blocks after inclusion.
     pub timeout_blocks: u32,
+    /// Private mode: the user's Noise / DKG key (named in the call).
+    pub x25519: Option<X25519Keypair>,
 }
 
 fn invalid(msg: impl Into<String>) -> ClientError {
@@ -84,8 +110,27 @@ pub fn parse_account(s: &str) -> Result<AccountId32, ClientError> {
     })
 }
 
-/// Builds the signer.
-pub fn signer(spec: &SignerSpec) -> Result<Sr25519Pair, ClientError> {
+/// Builds the signer; `external` says whether a `signPayload` function was given.
+pub fn signer(spec: &SignerSpec, external: bool) -> Result<Signer, ClientError> {
+    if external {
+        if spec.uri.is_some() || spec.mnemonic.is_some() || spec.secret_key.is_some() {
+            return Err(invalid(
+                "an external signer takes only address and signPayload, no secret",
+            ));
+        }
+        let address = spec
+            .address
+            .as_deref()
+            .ok_or_else(|| invalid("an external signer needs its address"))?;
+        return Ok(Signer::External(parse_account(address)?));
+    }
+    if spec.address.is_some() {
+        return Err(invalid("signer.address needs a signPayload function"));
+    }
+    pair(spec).map(|p| Signer::Pair(Box::new(p)))
+}
+
+fn pair(spec: &SignerSpec) -> Result<Sr25519Pair, ClientError> {
     let given = [
         spec.uri.is_some(),
         spec.mnemonic.is_some(),
@@ -96,7 +141,7 @@ pub fn signer(spec: &SignerSpec) -> Result<Sr25519Pair, ClientError> {
     .count();
     if given != 1 {
         return Err(invalid(
-            "signer needs exactly one of uri, mnemonic or secretKey",
+            "signer needs exactly one of uri, mnemonic or secretKey (or address + signPayload)",
         ));
     }
     let bad = |e: entropy_register_core::keys::KeyError| invalid(format!("signer: {e}"));
@@ -118,22 +163,36 @@ pub fn signer(spec: &SignerSpec) -> Result<Sr25519Pair, ClientError> {
     }
 }
 
-/// Validates the options.
-pub fn parse(o: RegisterOptions) -> Result<RegisterRequest, ClientError> {
-    let signer = signer(&o.signer)?;
-    match o.access_mode.as_deref().unwrap_or("public") {
-        "public" => {}
-        "private" => {
-            return Err(invalid(
-                "accessMode 'private' is not available in this version of the package",
-            ))
-        }
-        other => {
-            return Err(invalid(format!(
-                "accessMode must be 'public', got {other:?}"
-            )))
-        }
-    }
+/// Validates the options; `external_signer` says whether `signer.signPayload` is a function.
+pub fn parse(o: RegisterOptions, external_signer: bool) -> Result<RegisterRequest, ClientError> {
+    let signer = signer(&o.signer, external_signer)?;
+    let x25519 =
+        match o.access_mode.as_deref().unwrap_or("public") {
+            "public" => {
+                if o.x25519_secret_key.is_some() {
+                    return Err(invalid(
+                        "x25519SecretKey is only used with accessMode 'private'",
+                    ));
+                }
+                None
+            }
+            "private" if external_signer => return Err(invalid(
+                "accessMode 'private' needs the account's key (uri, mnemonic or secretKey): the \
+                 user signs every DKG message, which an external signer cannot do",
+            )),
+            "private" => Some(match &o.x25519_secret_key {
+                Some(h) => X25519Keypair::from_secret(
+                    entropy_register_core::hex::decode_array::<32>(h)
+                        .map_err(|e| invalid(format!("x25519SecretKey: {e}")))?,
+                ),
+                None => X25519Keypair::generate(),
+            }),
+            other => {
+                return Err(invalid(format!(
+                    "accessMode must be 'public' or 'private', got {other:?}"
+                )))
+            }
+        };
     if o.programs.is_empty() {
         return Err(ClientError::new(
             Code::NoProgramSet,
@@ -180,10 +239,14 @@ pub fn parse(o: RegisterOptions) -> Result<RegisterRequest, ClientError> {
         signer,
         args: RegisterArgs {
             program_modification_account,
-            key_visibility: KeyVisibility::Public,
+            key_visibility: match &x25519 {
+                Some(x) => KeyVisibility::Private(x.public),
+                None => KeyVisibility::Public,
+            },
             programs_data: ProgramsData::new(programs).expect("length checked above"),
         },
         timeout_blocks,
+        x25519,
     })
 }
 
@@ -205,34 +268,68 @@ mod tests {
                 })
                 .collect(),
             access_mode: None,
+            x25519_secret_key: None,
             timeout_blocks: None,
         }
     }
 
     #[test]
     fn validation_codes() {
-        let r = parse(opts(1)).unwrap();
+        let r = parse(opts(1), false).unwrap();
         assert_eq!(r.args.program_modification_account, r.signer.account());
         assert_eq!(r.timeout_blocks, DEFAULT_TIMEOUT_BLOCKS);
-        assert_eq!(parse(opts(0)).err().unwrap().code, Code::NoProgramSet);
-        assert_eq!(parse(opts(6)).err().unwrap().code, Code::TooManyPrograms);
+        assert_eq!(
+            parse(opts(0), false).err().unwrap().code,
+            Code::NoProgramSet
+        );
+        assert_eq!(
+            parse(opts(6), false).err().unwrap().code,
+            Code::TooManyPrograms
+        );
         let mut o = opts(1);
         o.programs[0].pointer = "0x12".into();
-        assert_eq!(parse(o).err().unwrap().code, Code::InvalidInput);
+        assert_eq!(parse(o, false).err().unwrap().code, Code::InvalidInput);
         let mut o = opts(1);
         o.access_mode = Some("secret".into());
-        assert_eq!(parse(o).err().unwrap().code, Code::InvalidInput);
+        assert_eq!(parse(o, false).err().unwrap().code, Code::InvalidInput);
+        let mut o = opts(1);
+        o.access_mode = Some("private".into());
+        let r = parse(o, false).unwrap();
+        let x = r.x25519.expect("a generated key");
+        assert_eq!(r.args.key_visibility, KeyVisibility::Private(x.public));
+        let mut o = opts(1);
+        o.x25519_secret_key = Some(format!("0x{}", "22".repeat(32)));
+        assert_eq!(parse(o, false).err().unwrap().code, Code::InvalidInput);
         let mut o = opts(1);
         o.signer.mnemonic = Some("x".into());
-        assert_eq!(parse(o).err().unwrap().code, Code::InvalidInput);
+        assert_eq!(parse(o, false).err().unwrap().code, Code::InvalidInput);
         let mut o = opts(1);
         o.program_modification_account = Some("not an address".into());
-        assert_eq!(parse(o).err().unwrap().code, Code::InvalidInput);
+        assert_eq!(parse(o, false).err().unwrap().code, Code::InvalidInput);
         let mut o = opts(1);
         o.signer = SignerSpec {
             secret_key: Some(format!("0x{}", "11".repeat(32))),
             ..Default::default()
         };
-        assert!(parse(o).is_ok());
+        assert!(parse(o, false).is_ok());
+        let mut o = opts(1);
+        o.signer = SignerSpec {
+            address: Some("5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY".into()),
+            ..Default::default()
+        };
+        assert!(matches!(
+            parse(o, true).unwrap().signer,
+            Signer::External(_)
+        ));
+        let mut o = opts(1);
+        o.signer.address = Some("5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY".into());
+        assert_eq!(parse(o, true).err().unwrap().code, Code::InvalidInput);
+        let mut o = opts(1);
+        o.signer = SignerSpec {
+            address: Some("5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY".into()),
+            ..Default::default()
+        };
+        o.access_mode = Some("private".into());
+        assert_eq!(parse(o, true).err().unwrap().code, Code::InvalidInput);
     }
 }

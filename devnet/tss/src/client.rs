@@ -197,7 +197,7 @@ pub async fn wait_and_verify(
     let mut receipts = Vec::new();
     for v in &committee {
         let url = format!(
-            "http://{}/user/receipt/{}",
+            "http://{}/user/receipt/{}/{n}",
             String::from_utf8_lossy(&v.ip_address),
             account.to_ss58()
         );

@@ -1,4 +1,4 @@
-//! HTTP routes (§4.2): `/user/new`, `/user/receive_key`, `/ws`, `/user/receipt/{account}`,
+//! HTTP routes (§4.2): `/user/new`, `/user/receive_key`, `/ws`, `/user/receipt/{account}/{block}`,
 //! `/healthz`, `/version`. Errors are JSON `{"code", "message"}` with a fitting status.
 
 use std::sync::Arc;
@@ -63,7 +63,7 @@ pub fn router(server: Arc<Server>) -> Router {
     Router::new()
         .route("/user/new", post(new_user))
         .route("/user/receive_key", post(receive_key))
-        .route("/user/receipt/{account}", get(receipt))
+        .route("/user/receipt/{account}/{block}", get(receipt))
         .route("/user/key/{verifying_key}", get(key_status))
         .route("/ws", get(ws))
         .route("/healthz", get(healthz))
@@ -242,10 +242,11 @@ fn parse_account(s: &str) -> Option<AccountId32> {
         .map(AccountId32)
 }
 
-/// `GET /user/receipt/{account}`: this server's signed receipt for a registration it confirmed.
+/// `GET /user/receipt/{account}/{block}`: this server's signed receipt for the registration of
+/// `account` included in `block`, once it confirmed it.
 async fn receipt(
     State(s): State<Arc<Server>>,
-    Path(account): Path<String>,
+    Path((account, block)): Path<(String, u32)>,
 ) -> Result<Response, ApiError> {
     let account = parse_account(&account).ok_or_else(|| {
         ApiError::new(
@@ -256,7 +257,7 @@ async fn receipt(
     })?;
     match s
         .store
-        .get(&receipt_key(&account))
+        .get(&receipt_key(&account, InclusionBlock(block)))
         .map_err(ApiError::internal)?
     {
         Some(json) => Ok((
@@ -267,7 +268,7 @@ async fn receipt(
         None => Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "NoReceipt",
-            format!("no confirmed registration of {account} on this server"),
+            format!("no confirmed registration of {account} in block {block} on this server"),
         )),
     }
 }

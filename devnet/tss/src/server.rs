@@ -20,9 +20,9 @@ use crate::store::{Store, StoreError};
 /// Store key of the last block served by `/user/new` (u32 big-endian), as the reference.
 pub const LATEST_BLOCK_KEY: &str = "LATEST_BLOCK_NUMBER_NEW_USER";
 
-/// Store key of the receipt for `account`.
-pub fn receipt_key(account: &AccountId32) -> String {
-    format!("RECEIPT_{}", account.to_ss58())
+/// Store key of the receipt for the registration of `account` included in `block`.
+pub fn receipt_key(account: &AccountId32, block: InclusionBlock) -> String {
+    format!("RECEIPT_{}_{}", account.to_ss58(), block.0)
 }
 
 /// A threshold server.
@@ -164,7 +164,7 @@ impl Server {
         tracing::info!(%account, subgroup, block = included.block, "confirmed on chain");
         let receipt = Receipt::sign(&self.keys.account, account, block, subgroup, vk);
         let json = serde_json::to_vec(&receipt).expect("plain data serializes");
-        self.store.set(&receipt_key(&account), &json)?;
+        self.store.set(&receipt_key(&account, block), &json)?;
         Ok(share)
     }
 

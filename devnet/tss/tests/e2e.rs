@@ -211,7 +211,10 @@ async fn public_registration(ctx: &Ctx) -> (AccountId32, u32, VerifyingKey) {
         .collect();
     for (name, _) in groups.iter().filter(|(n, _)| !members.contains(n)) {
         let (status, body) = ctx
-            .get(name, &format!("/user/receipt/{}", user.account().to_ss58()))
+            .get(
+                name,
+                &format!("/user/receipt/{}/{n}", user.account().to_ss58()),
+            )
             .await;
         assert_eq!((status, body["code"].as_str()), (404, Some("NoReceipt")));
     }
@@ -466,7 +469,7 @@ async fn abandoned_registration_left_nothing(
     for name in ["alice", "bob", "charlie", "dave"] {
         assert_eq!(ctx.open_sessions(name).await, 0, "{name} still waits");
         let (status, _) = ctx
-            .get(name, &format!("/user/receipt/{}", account.to_ss58()))
+            .get(name, &format!("/user/receipt/{}/{n}", account.to_ss58()))
             .await;
         assert_eq!(status, 404, "{name} has a receipt");
     }
