@@ -2,7 +2,7 @@
 // top-level await), so bundlers and plain <script type="module"> pages control when the
 // .wasm file is fetched.
 import initWasm, * as wasm from "../wasm/web/entropy_register_wasm.js";
-import { Client as ClientBase } from "./client.js";
+import { shareKey, Client as ClientBase } from "./client.js";
 import { EntropyRegisterError } from "./errors.js";
 
 export { EntropyRegisterError } from "./errors.js";
@@ -35,13 +35,7 @@ export class Client extends ClientBase {
 }
 
 /** The verifying key (0x hex) of an exported `keyShare`, after validating the share. */
-export const keyShareVerifyingKey = (keyShare: string): string => {
-  try {
-    return wasm.keyShareVerifyingKey(keyShare);
-  } catch (e) {
-    throw EntropyRegisterError.from({ code: "InvalidInput", message: String((e as Error)?.message ?? e) }, "keyShareVerifyingKey");
-  }
-};
+export const keyShareVerifyingKey = (keyShare: string): string => shareKey(wasm, keyShare);
 
 /** The package version. */
 export const version = (): string => wasm.version();

@@ -71,3 +71,19 @@ export class Client {
     return call("thresholdServers", () => this.#inner.thresholdServers());
   }
 }
+
+/** @internal `keyShareVerifyingKey` over a wasm module, with the package's error type. */
+export function shareKey(
+  wasm: { keyShareVerifyingKey(keyShare: string): string },
+  keyShare: string,
+): string {
+  try {
+    return wasm.keyShareVerifyingKey(keyShare);
+  } catch (e) {
+    throw new EntropyRegisterError(
+      "InvalidInput",
+      String((e as Error)?.message ?? e),
+      "keyShareVerifyingKey",
+    );
+  }
+}

@@ -1,7 +1,7 @@
 // Node entry: the `nodejs` build of the wasm client, loaded synchronously. Node 20 has no
 // global WebSocket: the `ws` package's is installed when none exists.
 import { createRequire } from "node:module";
-import { Client as ClientBase, type WasmModule } from "./client.js";
+import { shareKey, Client as ClientBase, type WasmModule } from "./client.js";
 
 import { EntropyRegisterError } from "./errors.js";
 export { EntropyRegisterError } from "./errors.js";
@@ -42,13 +42,7 @@ export class Client extends ClientBase {
 }
 
 /** The verifying key (0x hex) of an exported `keyShare`, after validating the share. */
-export const keyShareVerifyingKey = (keyShare: string): string => {
-  try {
-    return wasm.keyShareVerifyingKey(keyShare);
-  } catch (e) {
-    throw EntropyRegisterError.from({ code: "InvalidInput", message: String((e as Error)?.message ?? e) }, "keyShareVerifyingKey");
-  }
-};
+export const keyShareVerifyingKey = (keyShare: string): string => shareKey(wasm, keyShare);
 
 /** The package version. */
 export const version = (): string => wasm.version();
