@@ -5,7 +5,7 @@
 use alloc::vec::Vec;
 use codec::Encode;
 
-use crate::hashing::{storage_map_key, storage_prefix, StorageHasher};
+use crate::hashing::{storage_map_key, StorageHasher};
 use crate::types::{AccountId32, VerifyingKey};
 
 const REGISTRY: &str = "Registry";
@@ -112,11 +112,6 @@ pub fn system_account(account: &AccountId32) -> Vec<u8> {
     )
 }
 
-/// `System::Number` → `u32`: the number of the block whose state is read.
-pub fn system_number() -> Vec<u8> {
-    storage_prefix("System", "Number")
-}
-
 /// The free balance in a SCALE `System::Account` value (`None` if it is too short).
 pub fn free_balance(account_info: &[u8]) -> Option<u128> {
     let b = account_info.get(16..32)?;
@@ -126,6 +121,7 @@ pub fn free_balance(account_info: &[u8]) -> Option<u128> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hashing::storage_prefix;
 
     #[test]
     fn keys_have_prefix_hash_and_key() {

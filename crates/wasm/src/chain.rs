@@ -12,6 +12,7 @@ use entropy_register_core::types::{
     VerifyingKey,
 };
 use entropy_register_core::verify::SeenConfirmation;
+use entropy_register_subxt::{PairSigner, RawCall};
 use futures::StreamExt;
 use subxt::utils::MultiSignature;
 use subxt::{OnlineClient, PolkadotConfig};
@@ -34,49 +35,6 @@ fn unreachable_err(op: &'static str) -> impl Fn(String) -> ClientError {
 #[derive(Clone)]
 pub struct Chain {
     api: OnlineClient<PolkadotConfig>,
-}
-
-struct RawCall {
-    call: &'static str,
-    args: RawArgs,
-}
-
-struct RawArgs(Vec<u8>);
-
-impl scale_encode::EncodeAsFields for RawArgs {
-    fn encode_as_fields_to<R: scale_encode::TypeResolver>(
-        &self,
-        _fields: &mut dyn scale_encode::FieldIter<'_, R::TypeId>,
-        _types: &R,
-        out: &mut Vec<u8>,
-    ) -> Result<(), scale_encode::Error> {
-        out.extend_from_slice(&self.0);
-        Ok(())
-    }
-}
-
-impl subxt::tx::Payload for RawCall {
-    type CallData = RawArgs;
-    fn pallet_name(&self) -> &str {
-        REGISTRY_PALLET.0
-    }
-    fn call_name(&self) -> &str {
-        self.call
-    }
-    fn call_data(&self) -> &RawArgs {
-        &self.args
-    }
-}
-
-struct PairSigner<'a>(&'a Sr25519Pair);
-
-impl subxt::tx::Signer<PolkadotConfig> for PairSigner<'_> {
-    fn account_id(&self) -> subxt::utils::AccountId32 {
-        subxt::utils::AccountId32(self.0.public())
-    }
-    fn sign(&self, payload: &[u8]) -> MultiSignature {
-        MultiSignature::Sr25519(self.0.sign(payload))
-    }
 }
 
 /// Who signs a transaction: a key held here, or an external signer (a wallet) called with the
@@ -200,10 +158,7 @@ impl Chain {
         on_submitted: impl FnOnce(),
     ) -> Result<u32, ClientError> {
         let op = "register";
-        let payload = RawCall {
-            call: "register",
-            args: RawArgs(args.encode()),
-        };
+        let payload = RawCall::new(REGISTRY_PALLET.0, "register", args.encode());
         let tx_err = |e: String| ClientError::new(classify_tx_error(&e), op, e);
         let mut tx = self
             .api
@@ -286,23 +241,33 @@ impl State {
         self.block.block_number() as u32
     }
 
+    /// Raw storage value (`None` if absent).
+    async fn raw(&self, key: Vec<u8>, op: &'static str) -> Result<Option<Vec<u8>>, ClientError> {
+        match self.block.storage().fetch_raw(key).await {
+            Ok(v) => Ok(Some(v)),
+            Err(subxt::error::StorageError::NoValueFound) => Ok(None),
+            Err(e) => Err(unreachable_err(op)(e.to_string())),
+        }
+    }
+
     async fn get<T: Decode>(
         &self,
         key: Vec<u8>,
         name: &'static str,
         op: &'static str,
     ) -> Result<Option<T>, ClientError> {
-        match self.block.storage().fetch_raw(key).await {
-            Ok(v) => T::decode(&mut &v[..]).map(Some).map_err(|e| {
-                ClientError::new(
-                    Code::ChainVersionMismatch,
-                    op,
-                    format!("{name} does not decode: {e}"),
-                )
-            }),
-            Err(subxt::error::StorageError::NoValueFound) => Ok(None),
-            Err(e) => Err(unreachable_err(op)(e.to_string())),
-        }
+        self.raw(key, op)
+            .await?
+            .map(|v| {
+                T::decode(&mut &v[..]).map_err(|e| {
+                    ClientError::new(
+                        Code::ChainVersionMismatch,
+                        op,
+                        format!("{name} does not decode: {e}"),
+                    )
+                })
+            })
+            .transpose()
     }
 
     /// Free balance of an account.
@@ -311,17 +276,11 @@ impl State {
         a: &AccountId32,
         op: &'static str,
     ) -> Result<u128, ClientError> {
-        let raw: Option<Vec<u8>> = match self
-            .block
-            .storage()
-            .fetch_raw(storage::system_account(a))
-            .await
-        {
-            Ok(v) => Some(v),
-            Err(subxt::error::StorageError::NoValueFound) => None,
-            Err(e) => return Err(unreachable_err(op)(e.to_string())),
-        };
-        Ok(raw.and_then(|v| storage::free_balance(&v)).unwrap_or(0))
+        Ok(self
+            .raw(storage::system_account(a), op)
+            .await?
+            .and_then(|v| storage::free_balance(&v))
+            .unwrap_or(0))
     }
 
     /// Whether a program is stored under `pointer`.
@@ -330,16 +289,7 @@ impl State {
         pointer: &[u8; 32],
         op: &'static str,
     ) -> Result<bool, ClientError> {
-        match self
-            .block
-            .storage()
-            .fetch_raw(storage::program(pointer))
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(subxt::error::StorageError::NoValueFound) => Ok(false),
-            Err(e) => Err(unreachable_err(op)(e.to_string())),
-        }
+        Ok(self.raw(storage::program(pointer), op).await?.is_some())
     }
 
     /// `Registering[account]`.

@@ -12,8 +12,8 @@ use entropy_register_core::types::{
     AccountId32, ConfirmRegisterArgs, RegisterArgs, RegisteredInfo, RegisteringDetails, ServerInfo,
     ValidatorInfo, VerifyingKey,
 };
+use entropy_register_subxt::{PairSigner, RawCall};
 use subxt::config::DefaultExtrinsicParamsBuilder;
-use subxt::utils::MultiSignature;
 use subxt::{OnlineClient, PolkadotConfig};
 use tokio::sync::Mutex;
 
@@ -56,53 +56,6 @@ pub enum At {
     Latest,
     /// A block number.
     Block(u32),
-}
-
-/// A call whose arguments the core (or this module) SCALE-encodes.
-struct RawCall {
-    pallet: &'static str,
-    call: &'static str,
-    args: RawArgs,
-}
-
-/// Already-encoded call arguments.
-struct RawArgs(Vec<u8>);
-
-impl scale_encode::EncodeAsFields for RawArgs {
-    fn encode_as_fields_to<R: scale_encode::TypeResolver>(
-        &self,
-        _fields: &mut dyn scale_encode::FieldIter<'_, R::TypeId>,
-        _types: &R,
-        out: &mut Vec<u8>,
-    ) -> Result<(), scale_encode::Error> {
-        out.extend_from_slice(&self.0);
-        Ok(())
-    }
-}
-
-impl subxt::tx::Payload for RawCall {
-    type CallData = RawArgs;
-    fn pallet_name(&self) -> &str {
-        self.pallet
-    }
-    fn call_name(&self) -> &str {
-        self.call
-    }
-    fn call_data(&self) -> &RawArgs {
-        &self.args
-    }
-}
-
-/// The core's sr25519 pair as a subxt signer (no second copy of the key in another format).
-pub struct PairSigner<'a>(pub &'a Sr25519Pair);
-
-impl subxt::tx::Signer<PolkadotConfig> for PairSigner<'_> {
-    fn account_id(&self) -> subxt::utils::AccountId32 {
-        subxt::utils::AccountId32(self.0.public())
-    }
-    fn sign(&self, payload: &[u8]) -> MultiSignature {
-        MultiSignature::Sr25519(self.0.sign(payload))
-    }
 }
 
 /// The outcome of an included transaction: its block and the names of its events.
@@ -187,11 +140,7 @@ impl Chain {
         signer: &Sr25519Pair,
         nonce: Option<u64>,
     ) -> Result<Included, ChainError> {
-        let payload = RawCall {
-            pallet,
-            call,
-            args: RawArgs(args),
-        };
+        let payload = RawCall::new(pallet, call, args);
         let fail = |reason: String| ChainError::Transaction { call, reason };
         let mut params = DefaultExtrinsicParamsBuilder::<PolkadotConfig>::new().mortal(32);
         if let Some(n) = nonce {
@@ -321,11 +270,6 @@ impl Chain {
         Ok(Registration::TimedOut {
             last_block: next - 1,
         })
-    }
-
-    /// The underlying subxt client (events, blocks).
-    pub fn api(&self) -> &OnlineClient<PolkadotConfig> {
-        &self.api
     }
 }
 

@@ -150,7 +150,7 @@ async fn new_user(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCod
             block, accounts, ..
         } => {
             s.store
-                .set(LATEST_BLOCK_KEY, &block.0.to_be_bytes())
+                .replace(LATEST_BLOCK_KEY, &block.0.to_be_bytes())
                 .map_err(ApiError::internal)?;
             tracing::info!(
                 block = block.0,
@@ -329,7 +329,7 @@ async fn healthz(State(s): State<Arc<Server>>) -> Result<Json<serde_json::Value>
         "account": s.account().to_ss58(),
         "x25519": entropy_register_core::hex::encode_0x(&s.keys.x25519.public),
         "bestBlock": best,
-        "openSessions": s.sessions.len(),
+        "openSessions": s.sessions.waiting(),
     })))
 }
 

@@ -164,7 +164,7 @@ impl Server {
         tracing::info!(%account, subgroup, block = included.block, "confirmed on chain");
         let receipt = Receipt::sign(&self.keys.account, account, block, subgroup, vk);
         let json = serde_json::to_vec(&receipt).expect("plain data serializes");
-        self.store.set(&receipt_key(&account, block), &json)?;
+        self.store.replace(&receipt_key(&account, block), &json)?;
         Ok(share)
     }
 

@@ -89,13 +89,8 @@ impl Sessions {
     }
 
     /// Number of sessions waiting for parties.
-    pub fn len(&self) -> usize {
+    pub fn waiting(&self) -> usize {
         self.open.lock().expect("not poisoned").len()
-    }
-
-    /// Whether no session is open.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// Checks the subscription of a connection this server accepted (§4.5: signature, known

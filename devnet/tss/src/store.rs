@@ -153,7 +153,8 @@ impl Store {
         })
     }
 
-    /// Replaces the value of an existing `key` in one transaction.
+    /// Writes `value` under `key` in one transaction, whatever was there (a replaced share, or a
+    /// plain record such as a receipt).
     pub fn replace(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
         self.write(key, |_| Ok(Some(value.to_vec())))
     }
@@ -165,11 +166,6 @@ impl Store {
             Some(v) => Ok(Some(v.to_vec())),
             None => Ok(None),
         })
-    }
-
-    /// Writes a plain (non-reserved) value, overwriting.
-    pub fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-        self.replace(key, value)
     }
 
     /// Read-modify-write of one key in one transaction: `f(current)` returns the new value

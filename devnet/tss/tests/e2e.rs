@@ -365,9 +365,14 @@ async fn receive_key_rejects(ctx: &Ctx, registered_user: &AccountId32) {
     assert_eq!(ctx.held("bob", &vk).await, None);
 }
 
-async fn private_registration_and_wrong_noise_key(ctx: &Ctx) {
-    let user = fresh("private");
-    let x = X25519Keypair::generate();
+/// Funds a fresh account and includes its `register` in Private mode with `x`; returns the
+/// account, the call's arguments and N.
+async fn submit_private(
+    ctx: &Ctx,
+    label: &str,
+    x: &X25519Keypair,
+) -> (Sr25519Pair, RegisterArgs, u32) {
+    let user = fresh(label);
     ctx.fund(&[user.account()]).await;
     let args = RegisterArgs {
         program_modification_account: user.account(),
@@ -380,6 +385,12 @@ async fn private_registration_and_wrong_noise_key(ctx: &Ctx) {
         .await
         .expect("register")
         .block;
+    (user, args, n)
+}
+
+async fn private_registration_and_wrong_noise_key(ctx: &Ctx) {
+    let x = X25519Keypair::generate();
+    let (user, args, n) = submit_private(ctx, "private", &x).await;
     let committee = ctx.committee(n).await;
     let sid = SessionId::dkg(user.account(), InclusionBlock(n));
 
@@ -429,19 +440,7 @@ async fn private_registration_and_wrong_noise_key(ctx: &Ctx) {
 /// A Private registration whose user never joins the DKG: the committee must give up after
 /// the setup timeout. Returns the account, N and when it was included.
 async fn abandon_private_registration(ctx: &Ctx) -> (AccountId32, u32, std::time::Instant) {
-    let user = fresh("abandoned");
-    ctx.fund(&[user.account()]).await;
-    let args = RegisterArgs {
-        program_modification_account: user.account(),
-        key_visibility: KeyVisibility::Private(X25519Keypair::generate().public),
-        programs_data: genesis_program(),
-    };
-    let n = ctx
-        .chain
-        .register(&user, &args)
-        .await
-        .expect("register")
-        .block;
+    let (user, _, n) = submit_private(ctx, "abandoned", &X25519Keypair::generate()).await;
     (user.account(), n, std::time::Instant::now())
 }
 
