@@ -18,6 +18,10 @@ const OP: &str = "register";
 /// How long the key generation may take once connected (the servers wait 20 s for parties and
 /// 60 s for the protocol).
 const DKG_TIMEOUT_MS: u32 = 60_000;
+/// After the key is generated the connections stay open until the servers close them (or this
+/// long): a server may still wait for the other server's last message and must not see the user
+/// leave, which it would take for a drop-out.
+const LINGER_MS: u32 = 10_000;
 
 fn unreachable(endpoint: &str, e: impl std::fmt::Display) -> ClientError {
     ClientError::new(
@@ -153,6 +157,13 @@ pub async fn join(
             Ok(progress) => {
                 send(&mut peers, progress.outgoing).await?;
                 if let Some(share) = progress.key_share {
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let closed = async { while incoming.next().await.is_some() {} };
+                        futures::pin_mut!(closed);
+                        let linger = gloo_timers::future::TimeoutFuture::new(LINGER_MS);
+                        futures::future::select(closed, linger).await;
+                        drop(peers);
+                    });
                     return Ok(share);
                 }
             }

@@ -22,6 +22,10 @@ pub const SETUP_TIMEOUT: Duration = Duration::from_secs(20);
 pub const SUBSCRIBE_WAIT: Duration = Duration::from_secs(10);
 /// How long the key generation itself may take once everyone is connected.
 pub const DKG_TIMEOUT: Duration = Duration::from_secs(60);
+/// After its key is generated a party keeps each connection open until the peer closes it (or
+/// this long): a peer may still wait for a third party's last message, and must not see this
+/// one leave, which it would take for a drop-out.
+pub const LINGER: Duration = Duration::from_secs(10);
 
 /// Why a DKG session failed. Nothing is stored when this happens.
 #[derive(Debug, thiserror::Error)]
@@ -178,6 +182,14 @@ enum Input {
     PeerLeft(AccountId32),
 }
 
+/// What the session tells a connection's pump.
+enum ToPeer {
+    /// Encrypt and send.
+    Frame(Vec<u8>),
+    /// The key is generated: stay until the peer closes (at most [`LINGER`]), then close.
+    Linger,
+}
+
 enum Output {
     Send(AccountId32, Vec<u8>),
     Done(Box<KeyShare>),
@@ -267,7 +279,7 @@ pub async fn run_dkg(
     // One pump per peer: decrypt in, encrypt out.
     let mut outbound = HashMap::new();
     for peer in peers {
-        let (tx, rx) = mpsc::unbounded_channel::<Vec<u8>>();
+        let (tx, rx) = mpsc::unbounded_channel::<ToPeer>();
         outbound.insert(peer.account, tx);
         tokio::spawn(pump(peer, rx, in_tx.clone()));
     }
@@ -277,10 +289,16 @@ pub async fn run_dkg(
         match out {
             Output::Send(to, bytes) => {
                 if let Some(tx) = outbound.get(&to) {
-                    let _ = tx.send(bytes);
+                    let _ = tx.send(ToPeer::Frame(bytes));
                 }
             }
-            Output::Done(share) => return Ok(*share),
+            Output::Done(share) => {
+                for tx in outbound.values() {
+                    let _ = tx.send(ToPeer::Linger);
+                }
+                return Ok(*share);
+            }
+            // Dropping the senders closes every connection at once: the peers learn it now.
             Output::Failed(e) => return Err(e.into()),
         }
     }
@@ -289,17 +307,17 @@ pub async fn run_dkg(
 
 async fn pump(
     mut peer: Peer,
-    mut outbound: mpsc::UnboundedReceiver<Vec<u8>>,
+    mut outbound: mpsc::UnboundedReceiver<ToPeer>,
     to_dkg: std::sync::mpsc::Sender<Input>,
 ) {
     loop {
         tokio::select! {
             frame = peer.io.rx.recv() => match frame {
                 Some(f) => match peer.channel.decrypt(&f) {
+                    // After the protocol thread ended, late frames have no reader: the session
+                    // tells this pump whether to linger or close.
                     Ok(plain) => {
-                        if to_dkg.send(Input::Message(plain)).is_err() {
-                            return;
-                        }
+                        let _ = to_dkg.send(Input::Message(plain));
                     }
                     Err(e) => {
                         tracing::warn!(peer = %peer.account, "bad frame, dropping the connection: {e}");
@@ -313,7 +331,7 @@ async fn pump(
                 }
             },
             out = outbound.recv() => match out {
-                Some(plain) => match peer.channel.encrypt(&plain) {
+                Some(ToPeer::Frame(plain)) => match peer.channel.encrypt(&plain) {
                     Ok(frame) => {
                         if peer.io.send(frame).await.is_err() {
                             let _ = to_dkg.send(Input::PeerLeft(peer.account));
@@ -322,7 +340,14 @@ async fn pump(
                     }
                     Err(e) => tracing::warn!("cannot encrypt a DKG message: {e}"),
                 },
-                // The session ended: everything queued was sent; closing the connection.
+                Some(ToPeer::Linger) => {
+                    let _ = tokio::time::timeout(LINGER, async {
+                        while peer.io.rx.recv().await.is_some() {}
+                    })
+                    .await;
+                    return;
+                }
+                // The session failed: closing the connection.
                 None => return,
             },
         }
