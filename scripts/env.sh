@@ -5,8 +5,14 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/entropy-register/targe
 export PATH="$HOME/.cargo/bin:$PATH"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export ROOT
-# The shared reference vectors live beside the clone (../shared); ENTROPY_VECTORS overrides.
-export ENTROPY_VECTORS="${ENTROPY_VECTORS:-$ROOT/../shared/vectors/registration-vectors.json}"
+# The reference vectors: the shared file beside the clone (../shared) when it is there, else
+# the byte-identical copy in the repository (a clone anywhere still runs them); ENTROPY_VECTORS
+# overrides.
+if [ -z "${ENTROPY_VECTORS:-}" ]; then
+  ENTROPY_VECTORS="$ROOT/../shared/vectors/registration-vectors.json"
+  [ -f "$ENTROPY_VECTORS" ] || ENTROPY_VECTORS="$ROOT/crates/core/tests/registration-vectors.json"
+fi
+export ENTROPY_VECTORS
 # The runtime's nested wasm build looks for Cargo.lock above its target dir; ours is outside the
 # clone, so point it at the devnet workspace (it then builds with the locked versions).
 export WASM_BUILD_WORKSPACE_HINT="${WASM_BUILD_WORKSPACE_HINT:-$ROOT/devnet}"

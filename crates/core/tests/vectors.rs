@@ -1,14 +1,38 @@
-//! Runs every case of the shared reference vectors (`../shared/vectors/registration-vectors.json`,
-//! or the file named by `ENTROPY_VECTORS`). A missing file is a failure, not a skip.
+//! Runs every case of the shared reference vectors (`../shared/vectors/registration-vectors.json`
+//! beside the clone, else the repository's copy `tests/registration-vectors.json`, or the file
+//! named by `ENTROPY_VECTORS`). A missing file is a failure, not a skip.
 
 use entropy_register_core::vectors::{run_document, KNOWN_GROUPS};
 
+const SHARED: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/vectors/registration-vectors.json"
+);
+const COPY: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/registration-vectors.json"
+);
+
+/// The repository's copy must be the shared file, byte for byte, wherever both are present.
+#[test]
+fn the_repository_copy_is_the_shared_file() {
+    let copy = std::fs::read(COPY).expect("the repository's copy of the vectors");
+    if let Ok(shared) = std::fs::read(SHARED) {
+        assert!(
+            copy == shared,
+            "{COPY} differs from {SHARED}: copy it again"
+        );
+    }
+    assert!(!copy.is_empty());
+}
+
 fn load() -> serde_json::Value {
     let path = std::env::var("ENTROPY_VECTORS").unwrap_or_else(|_| {
-        format!(
-            "{}/../../../shared/vectors/registration-vectors.json",
-            env!("CARGO_MANIFEST_DIR")
-        )
+        if std::path::Path::new(SHARED).exists() {
+            SHARED.to_string()
+        } else {
+            COPY.to_string()
+        }
     });
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read vectors at {path}: {e}"));
