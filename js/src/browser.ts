@@ -2,8 +2,9 @@
 // top-level await), so bundlers and plain <script type="module"> pages control when the
 // .wasm file is fetched.
 import initWasm, * as wasm from "../wasm/web/entropy_register_wasm.js";
-import { shareKey, Client as ClientBase } from "./client.js";
+import { newAccount, shareKey, Client as ClientBase } from "./client.js";
 import { EntropyRegisterError } from "./errors.js";
+import type { GeneratedAccount } from "./types.js";
 
 export { EntropyRegisterError } from "./errors.js";
 export type * from "./types.js";
@@ -36,6 +37,9 @@ export class Client extends ClientBase {
 
 /** The verifying key (0x hex) of an exported `keyShare`, after validating the share. */
 export const keyShareVerifyingKey = (keyShare: string): string => shareKey(wasm, keyShare);
+
+/** A fresh random account (fund it with `client.transfer` before it signs). */
+export const generateAccount = (): GeneratedAccount => newAccount(wasm);
 
 /** The package version. */
 export const version = (): string => wasm.version();

@@ -1,16 +1,24 @@
 import { EntropyRegisterError } from "./errors.js";
 import type {
+  GeneratedAccount,
   RegisterOptions,
   RegisterResult,
   RegisteredInfo,
   Status,
+  StoreProgramOptions,
+  StoredProgram,
   ThresholdServer,
+  TransferOptions,
 } from "./types.js";
 
 /** The wasm class this wrapper drives (the same for the browser and the Node build). */
 export interface WasmClient {
   register(options: unknown): Promise<unknown>;
-  status(account: string): Promise<unknown>;
+  status(account: string, sinceBlock?: number): Promise<unknown>;
+  balance(account: string): Promise<string>;
+  transfer(options: unknown): Promise<unknown>;
+  storeProgram(options: unknown): Promise<unknown>;
+  signingGroups(): Promise<unknown>;
   registeredInfo(verifyingKey: string): Promise<unknown>;
   thresholdServers(): Promise<unknown>;
   free(): void;
@@ -51,9 +59,32 @@ export class Client {
     return call("register", () => this.#inner.register(options));
   }
 
-  /** Where an account stands (to resume after a reload). */
-  status(account: string): Promise<Status> {
-    return call("status", () => this.#inner.status(account));
+  /**
+   * Where an account stands, to resume after a reload: registering, registered (its latest
+   * `AccountRegistered` at or after `sinceBlock`, default the last 100 blocks), or none.
+   */
+  status(account: string, sinceBlock?: number): Promise<Status> {
+    return call("status", () => this.#inner.status(account, sinceBlock));
+  }
+
+  /** Free balance (smallest unit, decimal string). */
+  balance(account: string): Promise<string> {
+    return call("balance", () => this.#inner.balance(account));
+  }
+
+  /** Sends funds (e.g. to pay a fresh account's fees); resolves with the block. */
+  transfer(options: TransferOptions): Promise<{ block: number }> {
+    return call("transfer", () => this.#inner.transfer(options));
+  }
+
+  /** Stores a program; resolves with the pointer to register with. */
+  storeProgram(options: StoreProgramOptions): Promise<StoredProgram> {
+    return call("storeProgram", () => this.#inner.storeProgram(options));
+  }
+
+  /** The stash accounts of each subgroup (index = subgroup). */
+  signingGroups(): Promise<string[][]> {
+    return call("signingGroups", () => this.#inner.signingGroups());
   }
 
   /** `Registered[vk]`, or `null`. */
@@ -70,6 +101,11 @@ export class Client {
   thresholdServers(): Promise<ThresholdServer[]> {
     return call("thresholdServers", () => this.#inner.thresholdServers());
   }
+}
+
+/** @internal `generateAccount` over a wasm module. */
+export function newAccount(wasm: { generateAccount(): unknown }): GeneratedAccount {
+  return wasm.generateAccount() as GeneratedAccount;
 }
 
 /** @internal `keyShareVerifyingKey` over a wasm module, with the package's error type. */

@@ -1,9 +1,10 @@
 // Node entry: the `nodejs` build of the wasm client, loaded synchronously. Node 20 has no
 // global WebSocket: the `ws` package's is installed when none exists.
 import { createRequire } from "node:module";
-import { shareKey, Client as ClientBase, type WasmModule } from "./client.js";
+import { newAccount, shareKey, Client as ClientBase, type WasmModule } from "./client.js";
 
 import { EntropyRegisterError } from "./errors.js";
+import type { GeneratedAccount } from "./types.js";
 export { EntropyRegisterError } from "./errors.js";
 export type * from "./types.js";
 
@@ -26,6 +27,7 @@ if (typeof g.WebSocket !== "function") {
 }
 const wasm = require("../wasm/nodejs/entropy_register_wasm.js") as WasmModule & {
   version(): string;
+  generateAccount(): unknown;
   keyShareVerifyingKey(keyShare: string): string;
 };
 
@@ -43,6 +45,9 @@ export class Client extends ClientBase {
 
 /** The verifying key (0x hex) of an exported `keyShare`, after validating the share. */
 export const keyShareVerifyingKey = (keyShare: string): string => shareKey(wasm, keyShare);
+
+/** A fresh random account (fund it with `client.transfer` before it signs). */
+export const generateAccount = (): GeneratedAccount => newAccount(wasm);
 
 /** The package version. */
 export const version = (): string => wasm.version();

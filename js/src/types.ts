@@ -15,6 +15,7 @@ export type ErrorCode =
   | "Cancelled"
   | "ServerUnreachable"
   | "SignerFailed"
+  | "ProgramExists"
   | "NotInitialized"
   | "Internal";
 
@@ -47,7 +48,13 @@ export type ProgressEvent =
   | { type: "inBlock"; block: number }
   | { type: "committee"; block: number; members: CommitteeMember[] }
   | { type: "confirmation"; block: number; subgroup: number; server: string }
-  | { type: "registered"; block: number; verifyingKey: string };
+  | { type: "registered"; block: number; verifyingKey: string }
+  /** Only with `waitFor: "finalized"` (the default): the registration block is final. */
+  | { type: "finalized"; block: number };
+
+/** Which blocks count: best blocks (`"inBlock"`, faster, a fork may drop them) or finalized
+ * blocks (`"finalized"`, the default). */
+export type WaitFor = "inBlock" | "finalized";
 
 export interface RegisterOptions {
   signer: Signer;
@@ -62,6 +69,8 @@ export interface RegisterOptions {
   x25519SecretKey?: string;
   /** Blocks to wait after inclusion (default 20). */
   timeoutBlocks?: number;
+  /** Default `"finalized"`. */
+  waitFor?: WaitFor;
   signal?: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
 }
@@ -105,9 +114,46 @@ export interface RegisterResult {
   committee: VerifiedMember[];
 }
 
+/** `block`: the finalized block the answer was read at. */
 export type Status =
   | { state: "registering"; programModificationAccount: string; block: number }
+  | { state: "registered"; verifyingKey: string; registeredBlock: number; block: number }
   | { state: "none"; block: number };
+
+export interface TransferOptions {
+  signer: Signer;
+  /** SS58 or hex. */
+  to: string;
+  /** In the chain's smallest unit: a decimal string (any size) or a safe integer. */
+  amount: string | number;
+  waitFor?: WaitFor;
+}
+
+export interface StoreProgramOptions {
+  /** The deployer; pays a deposit per stored byte. */
+  signer: Signer;
+  /** Hex. */
+  bytecode: string;
+  /** Hex (default empty). */
+  configurationSchema?: string;
+  /** Hex (default empty). */
+  auxiliaryDataSchema?: string;
+  /** Hex (default empty). */
+  oracleDataPointer?: string;
+  waitFor?: WaitFor;
+}
+
+export interface StoredProgram {
+  /** The pointer to register with (0x hex). */
+  pointer: string;
+  block: number;
+}
+
+/** A fresh random account. Keep `secretKey` secret; use `{ secretKey }` as a signer. */
+export interface GeneratedAccount {
+  secretKey: string;
+  address: string;
+}
 
 export interface RegisteredInfo {
   accessMode: "public" | "private";

@@ -72,17 +72,41 @@ async fn public_registration_is_verified_and_reported() {
         2,
         "{kinds:?}"
     );
-    assert_eq!(kinds.last(), Some(&"registered"), "{kinds:?}");
+    // Default waitFor 'finalized': registered, then finalized, both at the registration block.
+    assert_eq!(
+        &kinds[kinds.len() - 2..],
+        ["registered", "finalized"],
+        "{kinds:?}"
+    );
     let committee_event = events.iter().find(|e| e["type"] == "committee").unwrap();
     assert_eq!(committee_event["block"].as_u64().unwrap(), n + 1);
+    assert_eq!(events[events.len() - 1]["block"].as_u64(), Some(r));
+    assert_eq!(events[events.len() - 2]["verifyingKey"], vk);
 
     // The read helper agrees with what was asked.
     let info = json(&c.registered_info(vk.into()).await.unwrap());
     assert_eq!(info["accessMode"], "public");
     assert_eq!(info["programs"][0]["pointer"], GENESIS_PROGRAM);
+    // status() finds the registration again (what a reloaded page does).
     let eve = "5HGjWAeFDfFCWPsjFQdVV2Msvz2XtMktvgocEZcCj68kUMaw";
-    assert_eq!(json(&c.status(eve.into()).await.unwrap())["state"], "none");
-    let e = c.status("//Eve".into()).await.unwrap_err();
+    let status = json(&c.status(eve.into(), None).await.unwrap());
+    assert_eq!(status["state"], "registered", "{status}");
+    assert_eq!(status["verifyingKey"], vk);
+    assert_eq!(status["registeredBlock"].as_u64(), Some(r));
+    // Searching only blocks after the registration finds nothing.
+    let after = r as u32 + 1;
+    while json(&c.status(eve.into(), None).await.unwrap())["block"].as_u64() < Some(after.into()) {
+        gloo_timers::future::TimeoutFuture::new(300).await;
+    }
+    let status = json(&c.status(eve.into(), Some(after)).await.unwrap());
+    assert_eq!(
+        status["state"], "none",
+        "searched only from {after}: {status}"
+    );
+    let later = status["block"].as_u64().unwrap() as u32;
+    let e = c.status("//Eve".into(), None).await.unwrap_err();
+    assert_eq!(code(&e), "InvalidInput");
+    let e = c.status(eve.into(), Some(later + 1000)).await.unwrap_err();
     assert_eq!(code(&e), "InvalidInput");
 }
 
@@ -116,7 +140,7 @@ async fn private_registration_returns_a_share_of_the_registered_key() {
         .collect();
     assert_eq!(
         kinds.last().map(String::as_str),
-        Some("registered"),
+        Some("finalized"),
         "{kinds:?}"
     );
 }
@@ -291,7 +315,7 @@ async fn abort_cancels_and_a_second_submission_is_refused() {
     assert_eq!(code(&e), "Cancelled");
     // The call is on chain: the account is registering, and a second submission is refused.
     let charlie = "5FLSigC9HGRKVhB9FiEo4Y3koPsNmBmLJbpXg2mp1hXcS59Y";
-    let status = json(&c.status(charlie.into()).await.unwrap());
+    let status = json(&c.status(charlie.into(), None).await.unwrap());
     assert_eq!(status["state"], "registering", "{status}");
     let e = c
         .register(js(
@@ -304,12 +328,126 @@ async fn abort_cancels_and_a_second_submission_is_refused() {
 
 #[wasm_bindgen_test]
 async fn status_of_an_idle_account_is_none() {
-    let s = json(
-        &client()
+    let fresh = json(&entropy_register_wasm::generate_account());
+    let address = fresh["address"].as_str().unwrap().to_string();
+    let s = json(&client().await.status(address, None).await.unwrap());
+    assert_eq!(s["state"], "none");
+}
+
+#[wasm_bindgen_test]
+async fn signing_groups_hold_two_stashes_each() {
+    let groups = json(&client().await.signing_groups().await.unwrap());
+    let groups = groups.as_array().unwrap();
+    assert_eq!(groups.len(), 2);
+    assert!(
+        groups.iter().all(|g| g.as_array().unwrap().len() == 2),
+        "{groups:?}"
+    );
+}
+
+/// A fresh account funded by Ferdie stores its own program and registers with it, resolving
+/// at the best block (`waitFor: 'inBlock'`).
+#[wasm_bindgen_test]
+async fn fresh_account_stores_a_program_and_registers_in_block() {
+    let c = client().await;
+    let fresh = json(&entropy_register_wasm::generate_account());
+    let address = fresh["address"].as_str().unwrap().to_string();
+    let signer = json!({"secretKey": fresh["secretKey"]});
+    let amount = "100000000000"; // 10 units
+    c.transfer(js(
+        json!({"signer": {"uri": "//Ferdie"}, "to": address, "amount": amount}),
+    ))
+    .await
+    .expect("Ferdie pays");
+    assert_eq!(c.balance(address.clone()).await.unwrap(), amount);
+
+    let bytecode = format!("0x{:016x}", (js_sys::Math::random() * 1e15) as u64);
+    let stored = json(
+        &c.store_program(js(json!({"signer": signer, "bytecode": bytecode})))
             .await
-            .status("5CiPPseXPECbkjWCa6MnjNokrgYjMqmKndv2rSnekmSK2DjL".into())
+            .expect("stores the program"),
+    );
+    let pointer = entropy_register_core::hashing::program_pointer(
+        &entropy_register_core::hex::decode(&bytecode).unwrap(),
+        &[],
+        &[],
+        &[],
+    );
+    assert_eq!(
+        stored["pointer"],
+        entropy_register_core::hex::encode_0x(&pointer)
+    );
+    let e = c
+        .store_program(js(json!({"signer": signer, "bytecode": bytecode})))
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "ProgramExists");
+
+    let (log, on_progress) = progress_log();
+    let opts = with(
+        json!({
+            "signer": signer,
+            "programs": [{"pointer": stored["pointer"], "config": "0x0102"}],
+            "waitFor": "inBlock",
+        }),
+        "onProgress",
+        &on_progress,
+    );
+    let out = json(&c.register(opts).await.expect("registers"));
+    let kinds: Vec<String> = log
+        .iter()
+        .map(|e| json(&e)["type"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        kinds.last().map(String::as_str),
+        Some("registered"),
+        "{kinds:?}"
+    );
+    assert!(!kinds.iter().any(|k| k == "finalized"), "{kinds:?}");
+    let info = json(
+        &c.registered_info(out["verifyingKey"].as_str().unwrap().into())
             .await
             .unwrap(),
     );
-    assert_eq!(s["state"], "none");
+    assert_eq!(info["programs"][0]["pointer"], stored["pointer"]);
+    assert_eq!(info["programs"][0]["config"], "0x0102");
+}
+
+#[wasm_bindgen_test]
+async fn transfer_and_store_program_refuse_bad_input() {
+    let c = client().await;
+    let ferdie = json!({"uri": "//Ferdie"});
+    for (opts, op) in [
+        (
+            json!({"signer": ferdie, "to": "nobody", "amount": "1"}),
+            "transfer",
+        ),
+        (
+            json!({"signer": ferdie, "to": "5CiPPseXPECbkjWCa6MnjNokrgYjMqmKndv2rSnekmSK2DjL", "amount": "-5"}),
+            "transfer",
+        ),
+        (
+            json!({"signer": ferdie, "to": "5CiPPseXPECbkjWCa6MnjNokrgYjMqmKndv2rSnekmSK2DjL", "amount": 1, "waitFor": "soon"}),
+            "transfer",
+        ),
+    ] {
+        let e = c.transfer(js(opts.clone())).await.unwrap_err();
+        assert_eq!(code(&e), "InvalidInput", "{opts}");
+        let got = js_sys::Reflect::get(&e, &"operation".into()).unwrap();
+        assert_eq!(got.as_string().as_deref(), Some(op));
+    }
+    for opts in [
+        json!({"signer": ferdie, "bytecode": "0x"}),
+        json!({"signer": ferdie, "bytecode": "0xzz"}),
+        json!({"signer": {}, "bytecode": "0x00"}),
+    ] {
+        let e = c.store_program(js(opts.clone())).await.unwrap_err();
+        assert_eq!(code(&e), "InvalidInput", "{opts}");
+    }
+    // An unfunded account cannot pay the transfer.
+    let e = c
+        .transfer(js(json!({"signer": {"uri": fresh_uri()}, "to": "5CiPPseXPECbkjWCa6MnjNokrgYjMqmKndv2rSnekmSK2DjL", "amount": "1000"})))
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "InsufficientFunds", "{e:?}");
 }

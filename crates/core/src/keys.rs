@@ -52,6 +52,14 @@ impl Sr25519Pair {
         Ok(Sr25519Pair(mini.expand_to_keypair(ExpansionMode::Ed25519)))
     }
 
+    /// A fresh random mini secret (OS randomness) and its pair.
+    pub fn generate() -> (Zeroizing<[u8; 32]>, Self) {
+        let mut seed = Zeroizing::new([0u8; 32]);
+        rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut seed[..]);
+        let pair = Self::from_mini_secret(&seed).expect("any 32 bytes are a mini secret");
+        (seed, pair)
+    }
+
     /// From the 64-byte schnorrkel secret `key ‖ nonce` (sp-core `to_raw_vec`).
     pub fn from_secret_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
         let sk = SecretKey::from_bytes(bytes).map_err(|e| KeyError::BadSecret(e.to_string()))?;
@@ -291,6 +299,18 @@ pub fn dev_tss_mnemonic(name: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn generated_accounts_are_fresh_and_match_their_seed() {
+        let (seed_a, a) = Sr25519Pair::generate();
+        let (seed_b, b) = Sr25519Pair::generate();
+        assert_ne!(seed_a[..], seed_b[..]);
+        assert_ne!(a.public(), b.public());
+        assert_eq!(
+            Sr25519Pair::from_mini_secret(&seed_a).unwrap().public(),
+            a.public()
+        );
+    }
 
     #[test]
     fn alice_dev_account_and_signature() {

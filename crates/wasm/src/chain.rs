@@ -12,16 +12,18 @@ use entropy_register_core::types::{
     VerifyingKey,
 };
 use entropy_register_core::verify::SeenConfirmation;
+use entropy_register_subxt::DevnetConfig;
 use entropy_register_subxt::{PairSigner, RawCall};
 use futures::StreamExt;
 use subxt::utils::MultiSignature;
-use subxt::{OnlineClient, PolkadotConfig};
+use subxt::OnlineClient;
 
 use crate::error::{classify_tx_error, ClientError, Code};
+use crate::options::WaitFor;
 
 type AtBlock = subxt::client::ClientAtBlock<
-    PolkadotConfig,
-    subxt::client::OnlineClientAtBlockImpl<PolkadotConfig>,
+    DevnetConfig,
+    subxt::client::OnlineClientAtBlockImpl<DevnetConfig>,
 >;
 
 /// The pallet index and call index the client encodes `register` for.
@@ -34,7 +36,7 @@ fn unreachable_err(op: &'static str) -> impl Fn(String) -> ClientError {
 /// A connection to a node.
 #[derive(Clone)]
 pub struct Chain {
-    api: OnlineClient<PolkadotConfig>,
+    api: OnlineClient<DevnetConfig>,
 }
 
 /// Who signs a transaction: a key held here, or an external signer (a wallet) called with the
@@ -50,8 +52,9 @@ async fn external_signature(
     sign: &js_sys::Function,
     account: &AccountId32,
     payload: &[u8],
+    op: &'static str,
 ) -> Result<[u8; 64], ClientError> {
-    let fail = |e: String| ClientError::new(Code::SignerFailed, "register", e);
+    let fail = |e: String| ClientError::new(Code::SignerFailed, op, e);
     let request = js_sys::Object::new();
     let set = |k: &str, v: String| js_sys::Reflect::set(&request, &k.into(), &v.into());
     set("address", account.to_ss58()).map_err(|_| fail("cannot build the request".into()))?;
@@ -97,7 +100,7 @@ impl Chain {
         let rpc = subxt::rpcs::RpcClient::from_insecure_url(url)
             .await
             .map_err(|e| err(e.to_string()))?;
-        let backend = subxt::backend::LegacyBackend::<PolkadotConfig>::builder().build(rpc);
+        let backend = subxt::backend::LegacyBackend::<DevnetConfig>::builder().build(rpc);
         let api = OnlineClient::from_backend(std::sync::Arc::new(backend))
             .await
             .map_err(|e| err(e.to_string()))?;
@@ -149,37 +152,51 @@ impl Chain {
         Ok(State { block })
     }
 
-    /// Signs and submits `register`, waits until it is in a (finalized) block and succeeded;
-    /// returns that block's number. `on_submitted` runs once the pool accepted it.
+    /// Signs and submits `register`; see [`Chain::submit`].
     pub async fn register(
         &self,
         signing: Signing<'_>,
         args: &RegisterArgs,
+        wait_for: WaitFor,
         on_submitted: impl FnOnce(),
     ) -> Result<u32, ClientError> {
-        let op = "register";
-        let payload = RawCall::new(REGISTRY_PALLET.0, "register", args.encode());
+        let call = RawCall::new(REGISTRY_PALLET.0, "register", args.encode());
+        self.submit(signing, &call, wait_for, on_submitted, "register")
+            .await
+    }
+
+    /// Signs and submits a call, waits until it is in a best block (`WaitFor::InBlock`) or a
+    /// finalized block and succeeded there; returns that block's number. `on_submitted` runs once
+    /// the pool accepted it.
+    pub async fn submit(
+        &self,
+        signing: Signing<'_>,
+        payload: &RawCall,
+        wait_for: WaitFor,
+        on_submitted: impl FnOnce(),
+        op: &'static str,
+    ) -> Result<u32, ClientError> {
         let tx_err = |e: String| ClientError::new(classify_tx_error(&e), op, e);
         let mut tx = self
             .api
             .tx()
             .await
             .map_err(|e| unreachable_err(op)(e.to_string()))?;
-        let progress = match signing {
+        let mut progress = match signing {
             Signing::Pair(pair) => tx
-                .sign_and_submit_then_watch_default(&payload, &PairSigner(pair))
+                .sign_and_submit_then_watch_default(payload, &PairSigner(pair))
                 .await
                 .map_err(|e| tx_err(e.to_string()))?,
             Signing::External(account, sign) => {
                 let id = subxt::utils::AccountId32(account.0);
                 let mut signable = tx
-                    .create_signable(&payload, &id, Default::default())
+                    .create_signable(payload, &id, Default::default())
                     .await
                     .map_err(|e| tx_err(e.to_string()))?;
                 let signer_payload = signable
                     .signer_payload()
                     .map_err(|e| tx_err(e.to_string()))?;
-                let sig = external_signature(sign, &account, &signer_payload).await?;
+                let sig = external_signature(sign, &account, &signer_payload, op).await?;
                 signable
                     .sign_with_account_and_signature(&id, &MultiSignature::Sr25519(sig))
                     .map_err(|e| tx_err(e.to_string()))?
@@ -189,10 +206,26 @@ impl Chain {
             }
         };
         on_submitted();
-        let in_block = progress
-            .wait_for_finalized()
-            .await
-            .map_err(|e| tx_err(e.to_string()))?;
+        use subxt::transactions::TransactionStatus as S;
+        let in_block = loop {
+            match progress.next().await {
+                None => return Err(tx_err("the transaction status stream ended".into())),
+                Some(Err(e)) => return Err(tx_err(e.to_string())),
+                Some(Ok(S::InBestBlock(b))) if wait_for == WaitFor::InBlock => break b,
+                Some(Ok(S::InFinalizedBlock(b))) => break b,
+                Some(Ok(S::Dropped { message })) => {
+                    return Err(ClientError::new(
+                        Code::TxDropped,
+                        op,
+                        format!("the transaction left the pool: {message}"),
+                    ))
+                }
+                Some(Ok(S::Error { message })) | Some(Ok(S::Invalid { message })) => {
+                    return Err(tx_err(message))
+                }
+                Some(Ok(_)) => continue,
+            }
+        };
         let hash = in_block.block_hash();
         in_block
             .wait_for_success()
@@ -206,17 +239,19 @@ impl Chain {
         Ok(at.block_number() as u32)
     }
 
-    /// A stream of finalized block numbers, without gaps, starting after `after`.
+    /// A stream of block numbers, without gaps, starting after `after`: best blocks with
+    /// `WaitFor::InBlock`, finalized blocks otherwise.
     pub async fn follow(
         &self,
         after: u32,
+        wait_for: WaitFor,
         op: &'static str,
     ) -> Result<impl futures::Stream<Item = Result<u32, ClientError>> + '_, ClientError> {
-        let blocks = self
-            .api
-            .stream_blocks()
-            .await
-            .map_err(|e| unreachable_err(op)(e.to_string()))?;
+        let blocks = match wait_for {
+            WaitFor::InBlock => self.api.stream_best_blocks().await,
+            WaitFor::Finalized => self.api.stream_blocks().await,
+        }
+        .map_err(|e| unreachable_err(op)(e.to_string()))?;
         let mut next = after + 1;
         Ok(blocks
             .map(move |b| match b {
@@ -281,6 +316,28 @@ impl State {
             .await?
             .and_then(|v| storage::free_balance(&v))
             .unwrap_or(0))
+    }
+
+    /// `InsufficientFunds` unless `a`'s free balance is at least `needed` (and not zero).
+    pub async fn ensure_funds(
+        &self,
+        a: &AccountId32,
+        needed: u128,
+        op: &'static str,
+    ) -> Result<(), ClientError> {
+        let free = self.free_balance(a, op).await?;
+        if free == 0 || free < needed {
+            return Err(ClientError::new(
+                Code::InsufficientFunds,
+                op,
+                if free == 0 {
+                    format!("{a} has no funds to pay the transaction fee")
+                } else {
+                    format!("{a} holds {free}, less than the {needed} needed")
+                },
+            ));
+        }
+        Ok(())
     }
 
     /// Whether a program is stored under `pointer`.

@@ -1,6 +1,8 @@
 //! The JS `Client` class.
 
+use entropy_register_core::events::RegistryEvent;
 use entropy_register_core::types::VerifyingKey;
+use entropy_register_subxt::RawCall;
 use wasm_bindgen::prelude::*;
 
 use crate::chain::Chain;
@@ -22,6 +24,16 @@ fn to_js<T: serde::Serialize>(v: &T) -> JsValue {
     v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .unwrap_or(JsValue::NULL)
 }
+
+/// `options.signer.signPayload` when it is a function (an external signer).
+fn sign_payload_of(options: &JsValue) -> Option<js_sys::Function> {
+    js_get(&js_get(options, "signer"), "signPayload")
+        .dyn_into::<js_sys::Function>()
+        .ok()
+}
+
+/// How many blocks back `status` looks for an `AccountRegistered` by default.
+const STATUS_WINDOW: u32 = 100;
 
 /// A future that resolves when `signal` aborts (never, without a signal).
 async fn aborted(signal: JsValue) {
@@ -48,14 +60,13 @@ impl Client {
     }
 
     /// Registers the signer's account and resolves with the verified result. Options:
-    /// `{ signer: {uri|mnemonic|secretKey}, programModificationAccount?, programs:
-    /// [{pointer, config?}], accessMode?: 'public', timeoutBlocks?, onProgress?, signal? }`.
+    /// `{ signer: {uri|mnemonic|secretKey} | {address, signPayload}, programModificationAccount?,
+    /// programs: [{pointer, config?}], accessMode?: 'public' | 'private', x25519SecretKey?,
+    /// waitFor?: 'inBlock' | 'finalized', timeoutBlocks?, onProgress?, signal? }`.
     pub async fn register(&self, options: JsValue) -> Result<JsValue, JsValue> {
         let on_progress = js_get(&options, "onProgress");
         let signal = js_get(&options, "signal");
-        let sign_payload = js_get(&js_get(&options, "signer"), "signPayload")
-            .dyn_into::<js_sys::Function>()
-            .ok();
+        let sign_payload = sign_payload_of(&options);
         let parsed: RegisterOptions = serde_wasm_bindgen::from_value(options).map_err(|e| {
             ClientError::new(Code::InvalidInput, "register", format!("options: {e}"))
         })?;
@@ -76,23 +87,166 @@ impl Client {
         Ok(to_js(&out))
     }
 
-    /// Where an account stands: `{state: 'registering', programModificationAccount}` while the
-    /// network works on it, `{state: 'none'}` otherwise.
-    pub async fn status(&self, account: String) -> Result<JsValue, JsValue> {
-        let a = options::parse_account(&account).map_err(|mut e| {
-            e.operation = "status";
-            e
-        })?;
-        let state = self.chain.latest("status").await?;
-        let v = match state.registering(&a, "status").await? {
-            Some(d) => serde_json::json!({
+    /// Where an account stands, to resume after a page reload: `{state: 'registering',
+    /// programModificationAccount, block}` while the network works on it; `{state:
+    /// 'registered', verifyingKey, registeredBlock, block}` for its latest `AccountRegistered`
+    /// at or after `sinceBlock` (default: the last 100 blocks); else `{state: 'none', block}`.
+    /// `block` is the finalized block the answer was read at.
+    pub async fn status(
+        &self,
+        account: String,
+        #[wasm_bindgen(js_name = sinceBlock)] since_block: Option<u32>,
+    ) -> Result<JsValue, JsValue> {
+        const OP: &str = "status";
+        let a = options::parse_account(&account).map_err(|e| e.during(OP))?;
+        let state = self.chain.latest(OP).await?;
+        let head = state.number();
+        if let Some(d) = state.registering(&a, OP).await? {
+            return Ok(to_js(&serde_json::json!({
                 "state": "registering",
                 "programModificationAccount": d.program_modification_account.to_ss58(),
-                "block": state.number(),
-            }),
-            None => serde_json::json!({"state": "none", "block": state.number()}),
-        };
-        Ok(to_js(&v))
+                "block": head,
+            })));
+        }
+        let from = since_block.unwrap_or(head.saturating_sub(STATUS_WINDOW));
+        if from > head {
+            return Err(ClientError::new(
+                Code::InvalidInput,
+                OP,
+                format!("sinceBlock {from} is after the finalized head {head}"),
+            )
+            .into());
+        }
+        for b in (from..=head).rev() {
+            for e in self.chain.at(b, OP).await?.registry_events(OP).await? {
+                if let RegistryEvent::AccountRegistered(who, vk) = e {
+                    if who == a {
+                        return Ok(to_js(&serde_json::json!({
+                            "state": "registered",
+                            "verifyingKey": entropy_register_core::hex::encode_0x(&vk),
+                            "registeredBlock": b,
+                            "block": head,
+                        })));
+                    }
+                }
+            }
+        }
+        Ok(to_js(&serde_json::json!({"state": "none", "block": head})))
+    }
+
+    /// Free balance of an account, in the chain's smallest unit, as a decimal string.
+    pub async fn balance(&self, account: String) -> Result<String, JsValue> {
+        const OP: &str = "balance";
+        let a = options::parse_account(&account).map_err(|e| e.during(OP))?;
+        let state = self.chain.latest(OP).await?;
+        Ok(state.free_balance(&a, OP).await?.to_string())
+    }
+
+    /// Transfers funds (`Balances.transfer_keep_alive`): `{signer, to, amount, waitFor?}`;
+    /// resolves with `{block}` once the transfer succeeded.
+    pub async fn transfer(&self, options: JsValue) -> Result<JsValue, JsValue> {
+        const OP: &str = "transfer";
+        let sign_payload = sign_payload_of(&options);
+        let o: options::TransferOptions = serde_wasm_bindgen::from_value(options)
+            .map_err(|e| ClientError::new(Code::InvalidInput, OP, format!("options: {e}")))?;
+        let signer =
+            options::signer(&o.signer, sign_payload.is_some()).map_err(|e| e.during(OP))?;
+        let to = options::parse_account(&o.to).map_err(|e| e.during(OP))?;
+        let amount = o.amount.value(OP)?;
+        let wait_for = options::WaitFor::parse(o.wait_for.as_deref(), OP)?;
+        let state = self.chain.latest(OP).await?;
+        state.ensure_funds(&signer.account(), amount, OP).await?;
+        let mut args = Vec::new();
+        // MultiAddress::Id(to), Compact<u128>.
+        args.push(0u8);
+        args.extend_from_slice(&to.0);
+        codec::Encode::encode_to(&codec::Compact(amount), &mut args);
+        let call = RawCall::new("Balances", "transfer_keep_alive", args);
+        let block = self
+            .chain
+            .submit(
+                flow::signing(&signer, sign_payload.as_ref(), OP)?,
+                &call,
+                wait_for,
+                || {},
+                OP,
+            )
+            .await?;
+        Ok(to_js(&serde_json::json!({ "block": block })))
+    }
+
+    /// Stores a program (`Programs.set_program`): `{signer, bytecode, configurationSchema?,
+    /// auxiliaryDataSchema?, oracleDataPointer?, waitFor?}` (hex); resolves with `{pointer,
+    /// block}`. The deployer pays a deposit per stored byte.
+    #[wasm_bindgen(js_name = storeProgram)]
+    pub async fn store_program(&self, options: JsValue) -> Result<JsValue, JsValue> {
+        const OP: &str = "storeProgram";
+        let sign_payload = sign_payload_of(&options);
+        let o: options::StoreProgramOptions = serde_wasm_bindgen::from_value(options)
+            .map_err(|e| ClientError::new(Code::InvalidInput, OP, format!("options: {e}")))?;
+        let signer =
+            options::signer(&o.signer, sign_payload.is_some()).map_err(|e| e.during(OP))?;
+        let wait_for = options::WaitFor::parse(o.wait_for.as_deref(), OP)?;
+        let [bytecode, configuration_schema, auxiliary_data_schema, oracle_data_pointer] =
+            o.parts(OP)?.parts;
+        let pointer = entropy_register_core::hashing::program_pointer(
+            &bytecode,
+            &configuration_schema,
+            &auxiliary_data_schema,
+            &oracle_data_pointer,
+        );
+        let state = self.chain.latest(OP).await?;
+        state.ensure_funds(&signer.account(), 0, OP).await?;
+        if state.program_exists(&pointer, OP).await? {
+            return Err(ClientError::new(
+                Code::ProgramExists,
+                OP,
+                format!(
+                    "a program is already stored under {}; register with that pointer",
+                    entropy_register_core::hex::encode_0x(&pointer)
+                ),
+            )
+            .into());
+        }
+        let args = codec::Encode::encode(&(
+            bytecode,
+            configuration_schema,
+            auxiliary_data_schema,
+            oracle_data_pointer,
+        ));
+        let call = RawCall::new("Programs", "set_program", args);
+        let block = self
+            .chain
+            .submit(
+                flow::signing(&signer, sign_payload.as_ref(), OP)?,
+                &call,
+                wait_for,
+                || {},
+                OP,
+            )
+            .await?;
+        Ok(to_js(&serde_json::json!({
+            "pointer": entropy_register_core::hex::encode_0x(&pointer),
+            "block": block,
+        })))
+    }
+
+    /// `SigningGroups`: the stash accounts (SS58) of each subgroup, index = subgroup.
+    #[wasm_bindgen(js_name = signingGroups)]
+    pub async fn signing_groups(&self) -> Result<JsValue, JsValue> {
+        const OP: &str = "signingGroups";
+        let state = self.chain.latest(OP).await?;
+        let mut out = Vec::new();
+        for g in 0..2u8 {
+            let stashes: Vec<String> = state
+                .signing_group(g, OP)
+                .await?
+                .iter()
+                .map(|s| s.to_ss58())
+                .collect();
+            out.push(stashes);
+        }
+        Ok(to_js(&out))
     }
 
     /// `Registered[vk]`: `{accessMode, programs, programModificationAccount}` or `null`.

@@ -36,6 +36,8 @@ pub enum Code {
     ServerUnreachable,
     /// The external signer refused or failed.
     SignerFailed,
+    /// `storeProgram`: the same program is already stored.
+    ProgramExists,
 }
 
 impl Code {
@@ -57,6 +59,7 @@ impl Code {
             Code::Cancelled => "Cancelled",
             Code::ServerUnreachable => "ServerUnreachable",
             Code::SignerFailed => "SignerFailed",
+            Code::ProgramExists => "ProgramExists",
         }
     }
 }
@@ -80,6 +83,14 @@ impl ClientError {
             message: message.into(),
             operation,
         }
+    }
+}
+
+impl ClientError {
+    /// The same error, reported for operation `op`.
+    pub fn during(mut self, op: &'static str) -> Self {
+        self.operation = op;
+        self
     }
 }
 

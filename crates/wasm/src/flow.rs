@@ -12,7 +12,7 @@ use futures::StreamExt;
 use crate::chain::Chain;
 use crate::chain::Signing;
 use crate::error::{ClientError, Code};
-use crate::options::{RegisterRequest, Signer};
+use crate::options::{RegisterRequest, Signer, WaitFor};
 
 const OP: &str = "register";
 
@@ -53,6 +53,12 @@ pub enum Progress {
         block: u32,
         /// Verifying key (0x hex).
         verifying_key: String,
+    },
+    /// The block of `AccountRegistered` is finalized (only with `waitFor: 'finalized'`).
+    #[serde(rename_all = "camelCase")]
+    Finalized {
+        /// Block.
+        block: u32,
     },
 }
 
@@ -142,13 +148,7 @@ pub async fn preflight(chain: &Chain, req: &RegisterRequest) -> Result<(), Clien
             format!("{account} is already registering"),
         ));
     }
-    if state.free_balance(&account, OP).await? == 0 {
-        return Err(ClientError::new(
-            Code::InsufficientFunds,
-            OP,
-            format!("{account} has no funds to pay the transaction fee"),
-        ));
-    }
+    state.ensure_funds(&account, 0, OP).await?;
     Ok(())
 }
 
@@ -164,9 +164,12 @@ pub async fn register(
     let account = req.signer.account();
     let run = async {
         let n = chain
-            .register(signing(&req.signer, sign_payload)?, &req.args, || {
-                progress(Progress::Submitted)
-            })
+            .register(
+                signing(&req.signer, sign_payload, OP)?,
+                &req.args,
+                req.wait_for,
+                || progress(Progress::Submitted),
+            )
             .await?;
         progress(Progress::InBlock { block: n });
         let committee = chain
@@ -178,7 +181,7 @@ pub async fn register(
             block: n + 1,
             members: members(&committee),
         });
-        let following = follow(chain, &account, n, req.timeout_blocks, progress);
+        let following = follow(chain, &account, n, &req, progress);
         let (share, (registered_block, vk, seen)) = match &req.x25519 {
             // Private: the user is the last DKG party; either failing ends the registration.
             Some(x) => {
@@ -219,16 +222,18 @@ pub async fn register(
     }
 }
 
-fn signing<'a>(
+/// Who signs: the held key, or the external signer's `signPayload`.
+pub fn signing<'a>(
     signer: &'a Signer,
     sign_payload: Option<&'a js_sys::Function>,
+    op: &'static str,
 ) -> Result<Signing<'a>, ClientError> {
     match (signer, sign_payload) {
         (Signer::Pair(p), _) => Ok(Signing::Pair(p)),
         (Signer::External(a), Some(f)) => Ok(Signing::External(*a, f)),
         (Signer::External(_), None) => Err(ClientError::new(
             Code::InvalidInput,
-            OP,
+            op,
             "an external signer needs signPayload",
         )),
     }
@@ -238,11 +243,12 @@ async fn follow(
     chain: &Chain,
     account: &AccountId32,
     n: u32,
-    timeout_blocks: u32,
+    req: &RegisterRequest,
     progress: &dyn Fn(Progress),
 ) -> Result<(u32, VerifyingKey, Vec<SeenConfirmation>), ClientError> {
+    let timeout_blocks = req.timeout_blocks;
     let mut seen = Vec::new();
-    let blocks = chain.follow(n, OP).await?;
+    let blocks = chain.follow(n, req.wait_for, OP).await?;
     futures::pin_mut!(blocks);
     while let Some(b) = blocks.next().await {
         let b = b?;
@@ -272,6 +278,9 @@ async fn follow(
                         block: b,
                         verifying_key: entropy_register_core::hex::encode_0x(vk.as_bytes()),
                     });
+                    if req.wait_for == WaitFor::Finalized {
+                        progress(Progress::Finalized { block: b });
+                    }
                     return Ok((b, vk, seen));
                 }
                 RegistryEvent::FailedRegistration(a) if a == *account => {

@@ -54,6 +54,22 @@ pub fn key_share_verifying_key(key_share_hex: &str) -> Result<String, JsError> {
     ))
 }
 
+/// A fresh random account: `{secretKey, address}` (0x hex mini secret, SS58). Use it as a
+/// signer (`{secretKey}`) once it holds funds. Keep the secret.
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen(js_name = generateAccount)]
+pub fn generate_account() -> JsValue {
+    let (seed, pair) = entropy_register_core::keys::Sr25519Pair::generate();
+    let out = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(
+        &out,
+        &"secretKey".into(),
+        &entropy_register_core::hex::encode_0x(&seed[..]).into(),
+    );
+    let _ = js_sys::Reflect::set(&out, &"address".into(), &pair.account().to_ss58().into());
+    out.into()
+}
+
 /// SS58 (prefix 42) address of a 32-byte account id given as hex.
 #[wasm_bindgen(js_name = ss58Encode)]
 pub fn ss58_encode(account_hex: &str) -> Result<String, JsError> {

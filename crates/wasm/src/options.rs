@@ -61,6 +61,139 @@ pub struct RegisterOptions {
     /// Blocks to wait after inclusion.
     #[serde(default)]
     pub timeout_blocks: Option<u32>,
+    /// `"finalized"` (default) or `"inBlock"`.
+    #[serde(default)]
+    pub wait_for: Option<String>,
+}
+
+/// How far a block must be before the client takes it as the outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitFor {
+    /// Best blocks: faster, but a fork may still drop them.
+    InBlock,
+    /// Finalized blocks.
+    Finalized,
+}
+
+impl WaitFor {
+    /// Parses `"inBlock"` / `"finalized"` (default when absent).
+    pub fn parse(s: Option<&str>, op: &'static str) -> Result<WaitFor, ClientError> {
+        match s {
+            None | Some("finalized") => Ok(WaitFor::Finalized),
+            Some("inBlock") => Ok(WaitFor::InBlock),
+            Some(other) => Err(ClientError::new(
+                Code::InvalidInput,
+                op,
+                format!("waitFor must be 'inBlock' or 'finalized', got {other:?}"),
+            )),
+        }
+    }
+}
+
+/// `transfer`'s options.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TransferOptions {
+    /// The paying account.
+    pub signer: SignerSpec,
+    /// The receiving account (SS58 or hex).
+    pub to: String,
+    /// Amount in the chain's smallest unit, as a decimal string or a safe integer.
+    pub amount: Amount,
+    /// `"finalized"` (default) or `"inBlock"`.
+    #[serde(default)]
+    pub wait_for: Option<String>,
+}
+
+/// An amount as JS passes it.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Amount {
+    /// A safe integer.
+    Number(u64),
+    /// Decimal digits.
+    Text(String),
+}
+
+impl Amount {
+    /// The value; a clear error for anything but decimal digits.
+    pub fn value(&self, op: &'static str) -> Result<u128, ClientError> {
+        let v = match self {
+            Amount::Number(n) => Some(*n as u128),
+            Amount::Text(t) if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) => {
+                t.parse::<u128>().ok()
+            }
+            Amount::Text(_) => None,
+        };
+        match v {
+            Some(v) if v > 0 => Ok(v),
+            _ => Err(ClientError::new(
+                Code::InvalidInput,
+                op,
+                "amount must be a positive whole number (decimal string or safe integer)",
+            )),
+        }
+    }
+}
+
+/// `storeProgram`'s options: the four parts of a program, hex.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StoreProgramOptions {
+    /// The deployer, who pays the deposit.
+    pub signer: SignerSpec,
+    /// The program's bytecode (hex).
+    pub bytecode: String,
+    /// Hex, default empty.
+    #[serde(default)]
+    pub configuration_schema: Option<String>,
+    /// Hex, default empty.
+    #[serde(default)]
+    pub auxiliary_data_schema: Option<String>,
+    /// Hex, default empty.
+    #[serde(default)]
+    pub oracle_data_pointer: Option<String>,
+    /// `"finalized"` (default) or `"inBlock"`.
+    #[serde(default)]
+    pub wait_for: Option<String>,
+}
+
+/// Largest program accepted by the client (the devnet's `MaxBytecodeLength`).
+pub const MAX_PROGRAM_BYTES: usize = 1_000_000;
+
+/// A validated `storeProgram` request: the four parts, in the pallet's order.
+pub struct ProgramParts {
+    /// Bytecode, configuration schema, auxiliary data schema, oracle data pointer.
+    pub parts: [Vec<u8>; 4],
+}
+
+impl StoreProgramOptions {
+    /// Decodes and size-checks the parts.
+    pub fn parts(&self, op: &'static str) -> Result<ProgramParts, ClientError> {
+        let bad = |m: String| ClientError::new(Code::InvalidInput, op, m);
+        let decode = |name: &str, h: Option<&str>| match h {
+            None => Ok(Vec::new()),
+            Some(h) => {
+                entropy_register_core::hex::decode(h).map_err(|e| bad(format!("{name}: {e}")))
+            }
+        };
+        let parts = [
+            decode("bytecode", Some(&self.bytecode))?,
+            decode("configurationSchema", self.configuration_schema.as_deref())?,
+            decode("auxiliaryDataSchema", self.auxiliary_data_schema.as_deref())?,
+            decode("oracleDataPointer", self.oracle_data_pointer.as_deref())?,
+        ];
+        if parts[0].is_empty() {
+            return Err(bad("bytecode is empty".into()));
+        }
+        let total: usize = parts.iter().map(Vec::len).sum();
+        if total > MAX_PROGRAM_BYTES {
+            return Err(bad(format!(
+                "the program is {total} bytes, more than {MAX_PROGRAM_BYTES}"
+            )));
+        }
+        Ok(ProgramParts { parts })
+    }
 }
 
 /// Who signs the `register` transaction.
@@ -89,6 +222,8 @@ pub struct RegisterRequest {
     pub args: RegisterArgs,
     /// Give up after this many blocks after inclusion.
     pub timeout_blocks: u32,
+    /// Which blocks count.
+    pub wait_for: WaitFor,
     /// Private mode: the user's Noise / DKG key (named in the call).
     pub x25519: Option<X25519Keypair>,
 }
@@ -246,6 +381,7 @@ pub fn parse(o: RegisterOptions, external_signer: bool) -> Result<RegisterReques
             programs_data: ProgramsData::new(programs).expect("length checked above"),
         },
         timeout_blocks,
+        wait_for: WaitFor::parse(o.wait_for.as_deref(), "register")?,
         x25519,
     })
 }
@@ -270,6 +406,7 @@ mod tests {
             access_mode: None,
             x25519_secret_key: None,
             timeout_blocks: None,
+            wait_for: None,
         }
     }
 
@@ -331,5 +468,59 @@ mod tests {
         };
         o.access_mode = Some("private".into());
         assert_eq!(parse(o, true).err().unwrap().code, Code::InvalidInput);
+    }
+
+    #[test]
+    fn wait_for_amounts_and_programs() {
+        assert_eq!(WaitFor::parse(None, "x").unwrap(), WaitFor::Finalized);
+        assert_eq!(
+            WaitFor::parse(Some("inBlock"), "x").unwrap(),
+            WaitFor::InBlock
+        );
+        assert_eq!(
+            WaitFor::parse(Some("best"), "x").err().unwrap().code,
+            Code::InvalidInput
+        );
+        let mut o = opts(1);
+        o.wait_for = Some("soon".into());
+        assert_eq!(parse(o, false).err().unwrap().code, Code::InvalidInput);
+
+        assert_eq!(Amount::Number(7).value("t").unwrap(), 7);
+        assert_eq!(
+            Amount::Text("340282366920938463463374607431768211455".into())
+                .value("t")
+                .unwrap(),
+            u128::MAX
+        );
+        for bad in [
+            "",
+            "-1",
+            "1e3",
+            "0",
+            "340282366920938463463374607431768211456",
+        ] {
+            assert_eq!(
+                Amount::Text(bad.into()).value("t").err().unwrap().code,
+                Code::InvalidInput,
+                "{bad:?}"
+            );
+        }
+
+        let program = |bytecode: &str| StoreProgramOptions {
+            signer: SignerSpec::default(),
+            bytecode: bytecode.into(),
+            configuration_schema: Some("0x01".into()),
+            auxiliary_data_schema: None,
+            oracle_data_pointer: None,
+            wait_for: None,
+        };
+        let p = program("0xdead").parts("storeProgram").unwrap();
+        assert_eq!(p.parts, [vec![0xde, 0xad], vec![1], vec![], vec![]]);
+        for bad in ["", "0x", "0xzz"] {
+            assert!(program(bad).parts("storeProgram").is_err(), "{bad:?}");
+        }
+        let big = format!("0x{}", "00".repeat(MAX_PROGRAM_BYTES));
+        let e = program(&big).parts("storeProgram").err().unwrap();
+        assert_eq!((e.code, e.operation), (Code::InvalidInput, "storeProgram"));
     }
 }

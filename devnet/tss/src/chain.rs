@@ -12,9 +12,10 @@ use entropy_register_core::types::{
     AccountId32, ConfirmRegisterArgs, RegisterArgs, RegisteredInfo, RegisteringDetails, ServerInfo,
     ValidatorInfo, VerifyingKey,
 };
+use entropy_register_subxt::DevnetConfig;
 use entropy_register_subxt::{PairSigner, RawCall};
 use subxt::config::DefaultExtrinsicParamsBuilder;
-use subxt::{OnlineClient, PolkadotConfig};
+use subxt::OnlineClient;
 use tokio::sync::Mutex;
 
 /// Errors talking to the chain.
@@ -46,7 +47,7 @@ fn rpc<E: std::fmt::Display>(e: E) -> ChainError {
 /// A connection to the devnet node.
 #[derive(Clone)]
 pub struct Chain {
-    api: OnlineClient<PolkadotConfig>,
+    api: OnlineClient<DevnetConfig>,
 }
 
 /// Which state to read: the latest (finalized = best on the devnet) or a block number.
@@ -84,11 +85,11 @@ impl Chain {
 
     /// A client on the request/response ("legacy") RPC methods: the default `chainHead`
     /// backend unpins blocks under load and then fails to find their headers.
-    async fn legacy(url: &str) -> Result<OnlineClient<PolkadotConfig>, String> {
+    async fn legacy(url: &str) -> Result<OnlineClient<DevnetConfig>, String> {
         let rpc = subxt::rpcs::RpcClient::from_insecure_url(url)
             .await
             .map_err(|e| e.to_string())?;
-        let backend = subxt::backend::LegacyBackend::<PolkadotConfig>::builder().build(rpc);
+        let backend = subxt::backend::LegacyBackend::<DevnetConfig>::builder().build(rpc);
         OnlineClient::from_backend(std::sync::Arc::new(backend))
             .await
             .map_err(|e| e.to_string())
@@ -142,7 +143,7 @@ impl Chain {
     ) -> Result<Included, ChainError> {
         let payload = RawCall::new(pallet, call, args);
         let fail = |reason: String| ChainError::Transaction { call, reason };
-        let mut params = DefaultExtrinsicParamsBuilder::<PolkadotConfig>::new().mortal(32);
+        let mut params = DefaultExtrinsicParamsBuilder::<DevnetConfig>::new().mortal(32);
         if let Some(n) = nonce {
             params = params.nonce(n);
         }
@@ -276,8 +277,8 @@ impl Chain {
 /// The chain state at one block.
 pub struct ChainAt {
     block: subxt::client::ClientAtBlock<
-        PolkadotConfig,
-        subxt::client::OnlineClientAtBlockImpl<PolkadotConfig>,
+        DevnetConfig,
+        subxt::client::OnlineClientAtBlockImpl<DevnetConfig>,
     >,
 }
 
