@@ -20,6 +20,13 @@ fn progress_log() -> (js_sys::Array, js_sys::Function) {
     (log, func)
 }
 
+/// The `type` of each logged progress event, in order.
+fn kinds(log: &js_sys::Array) -> Vec<String> {
+    log.iter()
+        .map(|e| json(&e)["type"].as_str().unwrap().to_string())
+        .collect()
+}
+
 fn with(opts: serde_json::Value, key: &str, value: &JsValue) -> JsValue {
     let o = js(opts);
     js_sys::Reflect::set(&o, &key.into(), value).unwrap();
@@ -134,10 +141,7 @@ async fn private_registration_returns_a_share_of_the_registered_key() {
     let info = json(&c.registered_info(vk.clone()).await.unwrap());
     assert_eq!(info["accessMode"], "private");
     assert_eq!(out["committee"].as_array().unwrap().len(), 2);
-    let kinds: Vec<String> = log
-        .iter()
-        .map(|e| json(&e)["type"].as_str().unwrap().to_string())
-        .collect();
+    let kinds = kinds(&log);
     assert_eq!(
         kinds.last().map(String::as_str),
         Some("finalized"),
@@ -394,10 +398,7 @@ async fn fresh_account_stores_a_program_and_registers_in_block() {
         &on_progress,
     );
     let out = json(&c.register(opts).await.expect("registers"));
-    let kinds: Vec<String> = log
-        .iter()
-        .map(|e| json(&e)["type"].as_str().unwrap().to_string())
-        .collect();
+    let kinds = kinds(&log);
     assert_eq!(
         kinds.last().map(String::as_str),
         Some("registered"),

@@ -50,6 +50,21 @@ async fn aborted(signal: JsValue) {
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
+impl Client {
+    /// Signs (held key or external signer) and submits `call`; the block it succeeded in.
+    async fn send(
+        &self,
+        signer: &options::Signer,
+        sign_payload: Option<&js_sys::Function>,
+        call: &RawCall,
+        wait_for: options::WaitFor,
+        op: &'static str,
+    ) -> Result<u32, ClientError> {
+        let signing = flow::signing(signer, sign_payload, op)?;
+        self.chain.submit(signing, call, wait_for, || {}, op).await
+    }
+}
+
 #[wasm_bindgen]
 impl Client {
     /// Connects to a node (`ws://` or `wss://`) and checks that it runs a compatible registry.
@@ -163,14 +178,7 @@ impl Client {
         codec::Encode::encode_to(&codec::Compact(amount), &mut args);
         let call = RawCall::new("Balances", "transfer_keep_alive", args);
         let block = self
-            .chain
-            .submit(
-                flow::signing(&signer, sign_payload.as_ref(), OP)?,
-                &call,
-                wait_for,
-                || {},
-                OP,
-            )
+            .send(&signer, sign_payload.as_ref(), &call, wait_for, OP)
             .await?;
         Ok(to_js(&serde_json::json!({ "block": block })))
     }
@@ -216,14 +224,7 @@ impl Client {
         ));
         let call = RawCall::new("Programs", "set_program", args);
         let block = self
-            .chain
-            .submit(
-                flow::signing(&signer, sign_payload.as_ref(), OP)?,
-                &call,
-                wait_for,
-                || {},
-                OP,
-            )
+            .send(&signer, sign_payload.as_ref(), &call, wait_for, OP)
             .await?;
         Ok(to_js(&serde_json::json!({
             "pointer": entropy_register_core::hex::encode_0x(&pointer),
