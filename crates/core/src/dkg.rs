@@ -190,7 +190,7 @@ impl core::fmt::Debug for KeyShare {
 }
 
 impl KeyShare {
-    fn from_core(share: CoreKeyShare<Secp256k1>) -> Result<Self, DkgError> {
+    pub(crate) fn from_core(share: CoreKeyShare<Secp256k1>) -> Result<Self, DkgError> {
         let pk = share.shared_public_key();
         let verifying_key = VerifyingKey::from_bytes(&pk.to_bytes(true))
             .map_err(|e| DkgError::Protocol(format!("library returned an invalid key: {e}")))?;
@@ -220,6 +220,23 @@ impl KeyShare {
         let share: CoreKeyShare<Secp256k1> = serde_json::from_slice(b)
             .map_err(|e| DkgError::BadMessage(format!("not a key share: {e}")))?;
         Self::from_core(share)
+    }
+    /// The public keys of every party's share (`x_i·G`, compressed), as the library records them.
+    pub fn public_shares(&self) -> Vec<[u8; 33]> {
+        self.share
+            .public_shares
+            .iter()
+            .map(|p| {
+                let mut out = [0u8; 33];
+                out.copy_from_slice(&p.to_bytes(true));
+                out
+            })
+            .collect()
+    }
+    /// Test only: this party's secret share.
+    #[cfg(test)]
+    pub(crate) fn secret_scalar(&self) -> &generic_ec::SecretScalar<Secp256k1> {
+        &self.share.x
     }
     /// The public key of this party's own share (`x·G`), as the library records it.
     pub fn own_public_share(&self) -> [u8; 33] {

@@ -23,6 +23,8 @@ pub mod types;
 pub mod wire;
 
 #[cfg(feature = "std")]
+pub mod dealing;
+#[cfg(feature = "std")]
 pub mod dkg;
 #[cfg(feature = "std")]
 pub mod envelope;

@@ -1,0 +1,226 @@
+//! Client-dealt keys (the protocol's older flow, §9): the user creates (or imports) a secp256k1
+//! key and splits it into one additive share per subgroup with the key-share crate's trusted
+//! dealer, so a dealt share has exactly the format of a DKG share ([`KeyShare`]) and can sign
+//! later. The dealing publishes Feldman-style commitments: the public key `x_i·G` of each share.
+//! A server checks its share against them ([`check_share`]); their sum is the verifying key, so
+//! the commitments fix the key ([`Commitments::verifying_key`]).
+
+use codec::{Decode, Encode};
+use generic_ec::curves::Secp256k1;
+use generic_ec::{NonZero, Point, Scalar, SecretScalar};
+
+use crate::dkg::KeyShare;
+use crate::types::VerifyingKey;
+
+/// Most subgroups a dealing may have (one share each).
+pub const MAX_DEALT_SHARES: usize = 16;
+
+/// Why a dealing or a dealt share is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DealingError {
+    /// The number of shares is outside 2..=16.
+    #[error("a dealing needs 2 to {MAX_DEALT_SHARES} shares, got {0}")]
+    ShareCount(usize),
+    /// The imported secret is zero or not below the curve order.
+    #[error("the secret key is not a valid secp256k1 scalar")]
+    BadSecret,
+    /// A commitment is not a point on the curve.
+    #[error("commitment {0} is not a compressed secp256k1 point")]
+    BadCommitment(usize),
+    /// The share does not match the commitments.
+    #[error("the share does not match the commitments: {0}")]
+    Mismatch(&'static str),
+    /// The key-share library refused.
+    #[error("the key-share library refused: {0}")]
+    Library(String),
+}
+
+/// The public side of a dealing: `x_i·G` of each share (compressed, index = subgroup).
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct Commitments {
+    /// One compressed point per share.
+    pub public_shares: Vec<[u8; 33]>,
+}
+
+impl Commitments {
+    fn points(&self) -> Result<Vec<Point<Secp256k1>>, DealingError> {
+        if !(2..=MAX_DEALT_SHARES).contains(&self.public_shares.len()) {
+            return Err(DealingError::ShareCount(self.public_shares.len()));
+        }
+        self.public_shares
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                Point::<Secp256k1>::from_bytes(p)
+                    .ok()
+                    .filter(|p| !p.is_zero())
+                    .ok_or(DealingError::BadCommitment(i))
+            })
+            .collect()
+    }
+
+    /// The verifying key these commitments fix: the sum of the share commitments.
+    pub fn verifying_key(&self) -> Result<VerifyingKey, DealingError> {
+        let sum: Point<Secp256k1> = self.points()?.into_iter().sum();
+        VerifyingKey::from_bytes(&sum.to_bytes(true))
+            .map_err(|_| DealingError::Mismatch("the commitments sum to the point at infinity"))
+    }
+}
+
+/// A dealt key: the commitments and the shares, `shares[i]` for subgroup `i`. The shares are
+/// secrets: each goes, encrypted, to the servers of its subgroup only.
+pub struct Dealt {
+    /// Public: recorded on chain.
+    pub commitments: Commitments,
+    /// Secret: one per subgroup.
+    pub shares: Vec<KeyShare>,
+}
+
+/// Deals `secret` (32 bytes, big-endian; a fresh random key when `None`) into `subgroups`
+/// additive shares.
+pub fn deal(secret: Option<&[u8; 32]>, subgroups: usize) -> Result<Dealt, DealingError> {
+    if !(2..=MAX_DEALT_SHARES).contains(&subgroups) {
+        return Err(DealingError::ShareCount(subgroups));
+    }
+    let mut rng = rand_core::OsRng;
+    let secret = match secret {
+        Some(b) => {
+            let mut s =
+                Scalar::<Secp256k1>::from_be_bytes(b).map_err(|_| DealingError::BadSecret)?;
+            let s = NonZero::from_secret_scalar(SecretScalar::new(&mut s))
+                .ok_or(DealingError::BadSecret)?;
+            Some(s)
+        }
+        None => None,
+    };
+    let mut builder = key_share::trusted_dealer::builder::<Secp256k1>(subgroups as u16);
+    if let Some(s) = secret {
+        builder = builder.set_shared_secret_key(s);
+    }
+    let core_shares = builder
+        .generate_shares(&mut rng)
+        .map_err(|e| DealingError::Library(e.to_string()))?;
+    let shares = core_shares
+        .into_iter()
+        .map(|s| KeyShare::from_core(s).map_err(|e| DealingError::Library(e.to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
+    let public_shares = shares[0].public_shares();
+    Ok(Dealt {
+        commitments: Commitments { public_shares },
+        shares,
+    })
+}
+
+/// A server's check of the share it received for `subgroup`: it is party `subgroup` of as many
+/// parties as there are commitments, its public shares are the commitments (the library has
+/// already checked that its secret is the discrete log of its own public share), and its key is
+/// the key the commitments fix.
+pub fn check_share(
+    share: &KeyShare,
+    subgroup: u16,
+    commitments: &Commitments,
+) -> Result<VerifyingKey, DealingError> {
+    let vk = commitments.verifying_key()?;
+    if usize::from(share.parties()) != commitments.public_shares.len() {
+        return Err(DealingError::Mismatch(
+            "it is not a share of as many parties",
+        ));
+    }
+    if share.party_index() != subgroup {
+        return Err(DealingError::Mismatch("it is another subgroup's share"));
+    }
+    if share.public_shares() != commitments.public_shares {
+        return Err(DealingError::Mismatch("its public shares differ"));
+    }
+    if share.verifying_key() != vk {
+        return Err(DealingError::Mismatch("it is a share of another key"));
+    }
+    Ok(vk)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Test only: the key the shares add up to.
+    fn reconstruct(shares: &[KeyShare]) -> [u8; 32] {
+        let sum: Scalar<Secp256k1> = shares.iter().map(|s| *s.secret_scalar().as_ref()).sum();
+        let mut out = [0u8; 32];
+        out.copy_from_slice(&sum.to_be_bytes());
+        out
+    }
+
+    #[test]
+    fn dealt_shares_check_and_add_up_to_the_key() {
+        let mut secret = [0u8; 32];
+        secret[31] = 1; // the key 1: its public key is the generator
+        let d = deal(Some(&secret), 2).unwrap();
+        let vk = d.commitments.verifying_key().unwrap();
+        assert_eq!(
+            crate::hex::encode(vk.as_bytes()),
+            "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"
+        );
+        for (g, share) in d.shares.iter().enumerate() {
+            assert_eq!(check_share(share, g as u16, &d.commitments).unwrap(), vk);
+            // The dealt share survives the DKG share's serialized form.
+            let again = KeyShare::from_bytes(&share.to_bytes()).unwrap();
+            assert_eq!(check_share(&again, g as u16, &d.commitments).unwrap(), vk);
+        }
+        assert_eq!(reconstruct(&d.shares), secret);
+
+        let random = deal(None, 3).unwrap();
+        let vk = random.commitments.verifying_key().unwrap();
+        assert!(random.shares.iter().all(|s| s.verifying_key() == vk));
+        let again = reconstruct(&random.shares);
+        let pk =
+            Point::<Secp256k1>::generator() * Scalar::<Secp256k1>::from_be_bytes(again).unwrap();
+        assert_eq!(pk.to_bytes(true).as_ref(), vk.as_bytes());
+    }
+
+    #[test]
+    fn mismatching_shares_and_commitments_are_refused() {
+        let a = deal(None, 2).unwrap();
+        let b = deal(None, 2).unwrap();
+        // Another subgroup's share.
+        assert_eq!(
+            check_share(&a.shares[1], 0, &a.commitments),
+            Err(DealingError::Mismatch("it is another subgroup's share"))
+        );
+        // A share of another dealing.
+        assert!(matches!(
+            check_share(&b.shares[0], 0, &a.commitments),
+            Err(DealingError::Mismatch(_))
+        ));
+        // Tampered commitments: one point swapped for another dealing's.
+        let mut c = a.commitments.clone();
+        c.public_shares[1] = b.commitments.public_shares[1];
+        assert!(check_share(&a.shares[0], 0, &c).is_err());
+        // Not a point; too few; too many.
+        let mut c = a.commitments.clone();
+        c.public_shares[0] = [0xff; 33];
+        assert_eq!(c.verifying_key(), Err(DealingError::BadCommitment(0)));
+        let one = Commitments {
+            public_shares: vec![a.commitments.public_shares[0]],
+        };
+        assert_eq!(one.verifying_key(), Err(DealingError::ShareCount(1)));
+        assert_eq!(deal(None, 1).err(), Some(DealingError::ShareCount(1)));
+        assert_eq!(deal(None, 17).err(), Some(DealingError::ShareCount(17)));
+        // Zero and out-of-range secrets.
+        assert_eq!(
+            deal(Some(&[0u8; 32]), 2).err(),
+            Some(DealingError::BadSecret)
+        );
+        assert_eq!(
+            deal(Some(&[0xff; 32]), 2).err(),
+            Some(DealingError::BadSecret)
+        );
+    }
+
+    #[test]
+    fn commitments_encode_as_scale() {
+        let d = deal(None, 2).unwrap();
+        let bytes = d.commitments.encode();
+        assert_eq!(bytes.len(), 1 + 2 * 33);
+        assert_eq!(Commitments::decode(&mut &bytes[..]).unwrap(), d.commitments);
+    }
+}
