@@ -434,8 +434,43 @@ impl ConfirmRegisterArgs {
     }
 }
 
+/// Arguments of `Balances::transfer_keep_alive`: `MultiAddress::Id(dest)` ‖ `Compact(amount)`
+/// (how clients and servers fund accounts on the devnet).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct TransferArgs {
+    /// The receiving account.
+    pub dest: AccountId32,
+    /// Amount in the chain's smallest unit.
+    pub amount: u128,
+}
+
+impl Encode for TransferArgs {
+    fn encode_to<O: codec::Output + ?Sized>(&self, out: &mut O) {
+        0u8.encode_to(out); // MultiAddress::Id
+        self.dest.encode_to(out);
+        Compact(self.amount).encode_to(out);
+    }
+}
+
 fn call_data<T: Encode>(pallet: u8, call: u8, args: &T) -> Vec<u8> {
     let mut out = alloc::vec![pallet, call];
     args.encode_to(&mut out);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transfer_args_encode_as_multiaddress_id_and_compact_amount() {
+        let args = TransferArgs {
+            dest: AccountId32([7; 32]),
+            amount: 100,
+        };
+        let mut expected = alloc::vec![0u8];
+        expected.extend_from_slice(&[7; 32]);
+        expected.extend_from_slice(&[0x91, 0x01]); // Compact(100)
+        assert_eq!(args.encode(), expected);
+    }
 }

@@ -10,10 +10,9 @@ use entropy_register_core::keys::Sr25519Pair;
 use entropy_register_core::storage;
 use entropy_register_core::types::{
     AccountId32, ConfirmRegisterArgs, RegisterArgs, RegisteredInfo, RegisteringDetails, ServerInfo,
-    ValidatorInfo, VerifyingKey,
+    TransferArgs, ValidatorInfo, VerifyingKey,
 };
-use entropy_register_subxt::DevnetConfig;
-use entropy_register_subxt::{PairSigner, RawCall};
+use entropy_register_subxt::{DevnetConfig, PairSigner, RawCall};
 use subxt::config::DefaultExtrinsicParamsBuilder;
 use subxt::OnlineClient;
 use tokio::sync::Mutex;
@@ -195,9 +194,7 @@ impl Chain {
         amount: u128,
         nonce: Option<u64>,
     ) -> Result<Included, ChainError> {
-        let mut args = vec![0u8]; // MultiAddress::Id
-        to.encode_to(&mut args);
-        codec::Compact(amount).encode_to(&mut args);
+        let args = TransferArgs { dest: *to, amount }.encode();
         self.submit(("Balances", "transfer_keep_alive"), args, from, nonce)
             .await
     }
