@@ -1,7 +1,8 @@
 //! The JS `Client` class.
 
+use codec::Encode;
 use entropy_register_core::events::RegistryEvent;
-use entropy_register_core::types::VerifyingKey;
+use entropy_register_core::types::{TransferArgs, VerifyingKey};
 use entropy_register_subxt::RawCall;
 use wasm_bindgen::prelude::*;
 
@@ -25,11 +26,18 @@ fn to_js<T: serde::Serialize>(v: &T) -> JsValue {
         .unwrap_or(JsValue::NULL)
 }
 
-/// `options.signer.signPayload` when it is a function (an external signer).
-fn sign_payload_of(options: &JsValue) -> Option<js_sys::Function> {
-    js_get(&js_get(options, "signer"), "signPayload")
+/// An operation's options object: its fields as `T`, and `signer.signPayload` when it is a
+/// function (an external signer; functions are not deserialized).
+fn read_options<T: serde::de::DeserializeOwned>(
+    options: JsValue,
+    op: &'static str,
+) -> Result<(T, Option<js_sys::Function>), ClientError> {
+    let sign_payload = js_get(&js_get(&options, "signer"), "signPayload")
         .dyn_into::<js_sys::Function>()
-        .ok()
+        .ok();
+    let fields = serde_wasm_bindgen::from_value(options)
+        .map_err(|e| ClientError::new(Code::InvalidInput, op, format!("options: {e}")))?;
+    Ok((fields, sign_payload))
 }
 
 /// How many blocks back `status` looks for an `AccountRegistered` by default.
@@ -81,10 +89,7 @@ impl Client {
     pub async fn register(&self, options: JsValue) -> Result<JsValue, JsValue> {
         let on_progress = js_get(&options, "onProgress");
         let signal = js_get(&options, "signal");
-        let sign_payload = sign_payload_of(&options);
-        let parsed: RegisterOptions = serde_wasm_bindgen::from_value(options).map_err(|e| {
-            ClientError::new(Code::InvalidInput, "register", format!("options: {e}"))
-        })?;
+        let (parsed, sign_payload) = read_options::<RegisterOptions>(options, "register")?;
         let req = options::parse(parsed, sign_payload.is_some())?;
         let report = |p: Progress| {
             if let Some(f) = on_progress.dyn_ref::<js_sys::Function>() {
@@ -161,9 +166,7 @@ impl Client {
     /// resolves with `{block}` once the transfer succeeded.
     pub async fn transfer(&self, options: JsValue) -> Result<JsValue, JsValue> {
         const OP: &str = "transfer";
-        let sign_payload = sign_payload_of(&options);
-        let o: options::TransferOptions = serde_wasm_bindgen::from_value(options)
-            .map_err(|e| ClientError::new(Code::InvalidInput, OP, format!("options: {e}")))?;
+        let (o, sign_payload) = read_options::<options::TransferOptions>(options, OP)?;
         let signer =
             options::signer(&o.signer, sign_payload.is_some()).map_err(|e| e.during(OP))?;
         let to = options::parse_account(&o.to).map_err(|e| e.during(OP))?;
@@ -171,12 +174,8 @@ impl Client {
         let wait_for = options::WaitFor::parse(o.wait_for.as_deref(), OP)?;
         let state = self.chain.latest(OP).await?;
         state.ensure_funds(&signer.account(), amount, OP).await?;
-        let mut args = Vec::new();
-        // MultiAddress::Id(to), Compact<u128>.
-        args.push(0u8);
-        args.extend_from_slice(&to.0);
-        codec::Encode::encode_to(&codec::Compact(amount), &mut args);
-        let call = RawCall::new("Balances", "transfer_keep_alive", args);
+        let args = TransferArgs { dest: to, amount };
+        let call = RawCall::new("Balances", "transfer_keep_alive", args.encode());
         let block = self
             .send(&signer, sign_payload.as_ref(), &call, wait_for, OP)
             .await?;
@@ -189,9 +188,7 @@ impl Client {
     #[wasm_bindgen(js_name = storeProgram)]
     pub async fn store_program(&self, options: JsValue) -> Result<JsValue, JsValue> {
         const OP: &str = "storeProgram";
-        let sign_payload = sign_payload_of(&options);
-        let o: options::StoreProgramOptions = serde_wasm_bindgen::from_value(options)
-            .map_err(|e| ClientError::new(Code::InvalidInput, OP, format!("options: {e}")))?;
+        let (o, sign_payload) = read_options::<options::StoreProgramOptions>(options, OP)?;
         let signer =
             options::signer(&o.signer, sign_payload.is_some()).map_err(|e| e.during(OP))?;
         let wait_for = options::WaitFor::parse(o.wait_for.as_deref(), OP)?;
