@@ -74,28 +74,16 @@ impl Ctx {
     }
 
     async fn post(&self, name: &str, path: &str, body: Vec<u8>) -> (u16, Value) {
-        let r = self
-            .http
-            .post(format!("http://{}{path}", Devnet::endpoint(name)))
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        let text = r.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+        let url = format!("http://{}{path}", Devnet::endpoint(name));
+        answer(self.http.post(url).body(body)).await
     }
 
     async fn get(&self, name: &str, path: &str) -> (u16, Value) {
-        let r = self
-            .http
-            .get(format!("http://{}{path}", Devnet::endpoint(name)))
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        let text = r.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+        answer(
+            self.http
+                .get(format!("http://{}{path}", Devnet::endpoint(name))),
+        )
+        .await
     }
 
     /// POSTs and asserts the refusal: HTTP status and error code.
@@ -560,4 +548,12 @@ async fn shares_encrypted_at_rest_and_restart(ctx: &mut Ctx, vk: &VerifyingKey) 
         .await
         .expect("bob restarts");
     assert_eq!(ctx.held("bob", vk).await, Some(0));
+}
+
+/// Sends a request; its HTTP status and JSON body (`null` when the body is not JSON).
+async fn answer(request: reqwest::RequestBuilder) -> (u16, Value) {
+    let r = request.send().await.unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
