@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../../scripts/headless-chromium.mjs";
 import { keyShareVerifyingKey } from "entropy-register";
 import { serve } from "../serve.mjs";
 import { registeredOnChain } from "./chain.mjs";
@@ -22,11 +22,7 @@ before(async () => {
   await mkdir(shots, { recursive: true });
   console.log(`screenshots: ${shots}`);
   ({ server, url } = await serve(0));
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

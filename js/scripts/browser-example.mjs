@@ -1,32 +1,13 @@
 // Serves js/ on 127.0.0.1, opens examples/browser.html in headless Debian Chromium (driven by
 // playwright-core, no browser download), waits for the verified registration, and prints the
 // cold start (import + init + connect) measured in the page. Needs the devnet and `js/build`.
-import { createServer } from "node:http";
-import { readFile } from "node:fs/promises";
-import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../../scripts/headless-chromium.mjs";
+import { serveDir } from "../../scripts/static-server.mjs";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-const types = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm" };
-const server = createServer(async (req, res) => {
-  const path = normalize(join(root, new URL(req.url, "http://x").pathname));
-  if (!path.startsWith(root)) return res.writeHead(403).end();
-  try {
-    const body = await readFile(path);
-    res.writeHead(200, { "content-type": types[extname(path)] ?? "application/octet-stream" });
-    res.end(body);
-  } catch {
-    res.writeHead(404).end();
-  }
-});
-await new Promise((r) => server.listen(0, "127.0.0.1", r));
-const url = `http://127.0.0.1:${server.address().port}/examples/browser.html`;
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const { server, url: root } = await serveDir(fileURLToPath(new URL("..", import.meta.url)));
+const url = `${root}examples/browser.html`;
+const browser = await launchChromium();
 let failed = false;
 try {
   const page = await browser.newPage();

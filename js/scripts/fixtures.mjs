@@ -7,12 +7,11 @@
 // Needs `bash js/build` first. Usage: node js/scripts/fixtures.mjs [name ...]
 import { execFileSync } from "node:child_process";
 import { cp, mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:http";
-import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { extname, join, normalize } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../../scripts/headless-chromium.mjs";
+import { serveDir } from "../../scripts/static-server.mjs";
 
 const js = fileURLToPath(new URL("..", import.meta.url));
 const repo = join(js, "..");
@@ -30,31 +29,9 @@ function install(dir, tarball) {
   run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", "--no-save", tarball], dir);
 }
 
-async function serveDir(root) {
-  const types = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm" };
-  const server = createServer(async (req, res) => {
-    let path = new URL(req.url, "http://x").pathname;
-    if (path.endsWith("/")) path += "index.html";
-    const file = normalize(join(root, path));
-    if (!file.startsWith(root)) return res.writeHead(403).end();
-    try {
-      const body = await readFile(file);
-      res.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream" });
-      res.end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
-  return { server, url: `http://127.0.0.1:${server.address().port}/` };
-}
-
 async function inChromium(root) {
   const { server, url } = await serveDir(root);
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     const errors = [];
