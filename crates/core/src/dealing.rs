@@ -5,15 +5,13 @@
 //! A server checks its share against them ([`check_share`]); their sum is the verifying key, so
 //! the commitments fix the key ([`Commitments::verifying_key`]).
 
-use codec::{Decode, Encode};
 use generic_ec::curves::Secp256k1;
-use generic_ec::{NonZero, Point, Scalar, SecretScalar};
+use generic_ec::{NonZero, Scalar, SecretScalar};
 
 use crate::dkg::KeyShare;
 use crate::types::VerifyingKey;
 
-/// Most subgroups a dealing may have (one share each).
-pub const MAX_DEALT_SHARES: usize = 16;
+pub use crate::commitments::{Commitments, CommitmentsError, MAX_DEALT_SHARES};
 
 /// Why a dealing or a dealt share is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -24,47 +22,15 @@ pub enum DealingError {
     /// The imported secret is zero or not below the curve order.
     #[error("the secret key is not a valid secp256k1 scalar")]
     BadSecret,
-    /// A commitment is not a point on the curve.
-    #[error("commitment {0} is not a compressed secp256k1 point")]
-    BadCommitment(usize),
+    /// The commitments are unusable.
+    #[error(transparent)]
+    Commitments(#[from] CommitmentsError),
     /// The share does not match the commitments.
     #[error("the share does not match the commitments: {0}")]
     Mismatch(&'static str),
     /// The key-share library refused.
     #[error("the key-share library refused: {0}")]
     Library(String),
-}
-
-/// The public side of a dealing: `x_i·G` of each share (compressed, index = subgroup).
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
-pub struct Commitments {
-    /// One compressed point per share.
-    pub public_shares: Vec<[u8; 33]>,
-}
-
-impl Commitments {
-    fn points(&self) -> Result<Vec<Point<Secp256k1>>, DealingError> {
-        if !(2..=MAX_DEALT_SHARES).contains(&self.public_shares.len()) {
-            return Err(DealingError::ShareCount(self.public_shares.len()));
-        }
-        self.public_shares
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                Point::<Secp256k1>::from_bytes(p)
-                    .ok()
-                    .filter(|p| !p.is_zero())
-                    .ok_or(DealingError::BadCommitment(i))
-            })
-            .collect()
-    }
-
-    /// The verifying key these commitments fix: the sum of the share commitments.
-    pub fn verifying_key(&self) -> Result<VerifyingKey, DealingError> {
-        let sum: Point<Secp256k1> = self.points()?.into_iter().sum();
-        VerifyingKey::from_bytes(&sum.to_bytes(true))
-            .map_err(|_| DealingError::Mismatch("the commitments sum to the point at infinity"))
-    }
 }
 
 /// A dealt key: the commitments and the shares, `shares[i]` for subgroup `i`. The shares are
@@ -79,7 +45,7 @@ pub struct Dealt {
 /// Deals `secret` (32 bytes, big-endian; a fresh random key when `None`) into `subgroups`
 /// additive shares.
 pub fn deal(secret: Option<&[u8; 32]>, subgroups: usize) -> Result<Dealt, DealingError> {
-    if !(2..=MAX_DEALT_SHARES).contains(&subgroups) {
+    if !(2..=MAX_DEALT_SHARES as usize).contains(&subgroups) {
         return Err(DealingError::ShareCount(subgroups));
     }
     let mut rng = rand_core::OsRng;
@@ -104,9 +70,9 @@ pub fn deal(secret: Option<&[u8; 32]>, subgroups: usize) -> Result<Dealt, Dealin
         .into_iter()
         .map(|s| KeyShare::from_core(s).map_err(|e| DealingError::Library(e.to_string())))
         .collect::<Result<Vec<_>, _>>()?;
-    let public_shares = shares[0].public_shares();
+    let commitments = Commitments::new(shares[0].public_shares())?;
     Ok(Dealt {
-        commitments: Commitments { public_shares },
+        commitments,
         shares,
     })
 }
@@ -121,7 +87,7 @@ pub fn check_share(
     commitments: &Commitments,
 ) -> Result<VerifyingKey, DealingError> {
     let vk = commitments.verifying_key()?;
-    if usize::from(share.parties()) != commitments.public_shares.len() {
+    if usize::from(share.parties()) != commitments.points().len() {
         return Err(DealingError::Mismatch(
             "it is not a share of as many parties",
         ));
@@ -129,7 +95,7 @@ pub fn check_share(
     if share.party_index() != subgroup {
         return Err(DealingError::Mismatch("it is another subgroup's share"));
     }
-    if share.public_shares() != commitments.public_shares {
+    if share.public_shares() != commitments.points() {
         return Err(DealingError::Mismatch("its public shares differ"));
     }
     if share.verifying_key() != vk {
@@ -141,6 +107,8 @@ pub fn check_share(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use codec::{Decode, Encode};
+    use generic_ec::Point;
 
     /// Test only: the key the shares add up to.
     fn reconstruct(shares: &[KeyShare]) -> [u8; 32] {
@@ -192,17 +160,22 @@ mod tests {
             Err(DealingError::Mismatch(_))
         ));
         // Tampered commitments: one point swapped for another dealing's.
-        let mut c = a.commitments.clone();
-        c.public_shares[1] = b.commitments.public_shares[1];
+        let c =
+            Commitments::new(vec![a.commitments.points()[0], b.commitments.points()[1]]).unwrap();
         assert!(check_share(&a.shares[0], 0, &c).is_err());
-        // Not a point; too few; too many.
-        let mut c = a.commitments.clone();
-        c.public_shares[0] = [0xff; 33];
-        assert_eq!(c.verifying_key(), Err(DealingError::BadCommitment(0)));
-        let one = Commitments {
-            public_shares: vec![a.commitments.public_shares[0]],
-        };
-        assert_eq!(one.verifying_key(), Err(DealingError::ShareCount(1)));
+        // Not a point; too few.
+        let c = Commitments::new(vec![[0xff; 33], a.commitments.points()[1]]).unwrap();
+        assert_eq!(
+            check_share(&a.shares[0], 0, &c),
+            Err(DealingError::Commitments(CommitmentsError::BadCommitment(
+                0
+            )))
+        );
+        let one = Commitments::new(vec![a.commitments.points()[0]]).unwrap();
+        assert_eq!(
+            check_share(&a.shares[0], 0, &one),
+            Err(DealingError::Commitments(CommitmentsError::ShareCount(1)))
+        );
         assert_eq!(deal(None, 1).err(), Some(DealingError::ShareCount(1)));
         assert_eq!(deal(None, 17).err(), Some(DealingError::ShareCount(17)));
         // Zero and out-of-range secrets.

@@ -12,6 +12,7 @@
 
 extern crate alloc;
 
+pub mod commitments;
 pub mod committee;
 pub mod events;
 pub mod hashing;
@@ -22,6 +23,8 @@ pub mod storage;
 pub mod types;
 pub mod wire;
 
+#[cfg(feature = "std")]
+pub mod client_dealt;
 #[cfg(feature = "std")]
 pub mod dealing;
 #[cfg(feature = "std")]

@@ -14,6 +14,8 @@ pub const REGISTRY_PALLET_INDEX: u8 = 51;
 pub const REGISTER_CALL_INDEX: u8 = 0;
 /// Call index of `Registry::confirm_register`.
 pub const CONFIRM_REGISTER_CALL_INDEX: u8 = 4;
+/// Call index of `Registry::register_client_dealt` (ours; not in v0.2.0).
+pub const REGISTER_CLIENT_DEALT_CALL_INDEX: u8 = 5;
 /// Number of signing subgroups, i.e. of threshold servers in a DKG committee.
 pub const SIGNING_PARTY_SIZE: usize = 2;
 /// Most program instances one registration may name.
@@ -413,6 +415,33 @@ impl RegisterArgs {
     /// Full call data: `0x33 0x00 ‖ SCALE(args)`.
     pub fn call_data(&self) -> Vec<u8> {
         call_data(REGISTRY_PALLET_INDEX, REGISTER_CALL_INDEX, self)
+    }
+}
+
+/// Arguments of `Registry::register_client_dealt` (call index 5; ours, not in v0.2.0): a
+/// registration without DKG. The user dealt the key itself, one share per subgroup; the
+/// commitments (`x_i·G` per subgroup) fix the verifying key, which the chain records at once.
+/// `KeyVisibility` keeps v0.2.0's two variants (the shared vectors pin that a third does not
+/// decode), so such a registration is recorded as `Public` (the servers hold every share) and
+/// its commitments in `ClientDealt[account]` / `DealtKeys[vk]`.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
+pub struct RegisterClientDealtArgs {
+    /// Account allowed to change the programs later.
+    pub program_modification_account: AccountId32,
+    /// 1–5 programs.
+    pub programs_data: ProgramsData,
+    /// One commitment per subgroup.
+    pub commitments: crate::commitments::Commitments,
+}
+
+impl RegisterClientDealtArgs {
+    /// Full call data: `0x33 0x05 ‖ SCALE(args)`.
+    pub fn call_data(&self) -> Vec<u8> {
+        call_data(
+            REGISTRY_PALLET_INDEX,
+            REGISTER_CLIENT_DEALT_CALL_INDEX,
+            self,
+        )
     }
 }
 

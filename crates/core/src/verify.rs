@@ -7,6 +7,7 @@
 
 use codec::Encode;
 
+use crate::commitments::Commitments;
 use crate::committee::InclusionBlock;
 use crate::keys::{self, Sr25519Pair};
 use crate::types::{
@@ -102,6 +103,10 @@ pub enum VerificationError {
     /// A private registration returned no share, or a public one did.
     #[error("key share presence does not match the access mode")]
     ShareModeMismatch,
+    /// A client-dealt registration's confirmed key is not the key the user dealt (or not the
+    /// one its commitments fix).
+    #[error("the confirmed key is not the key that was dealt")]
+    DealtKeyMismatch,
     /// A server receipt is invalid.
     #[error("receipt from {server} is invalid: {why}")]
     BadReceipt {
@@ -186,6 +191,30 @@ pub fn verify_registration(
     })
 }
 
+/// [`verify_registration`] for a client-dealt registration (`request` as recorded: `Public`):
+/// besides the committee's confirmations and `Registered[vk]`, the confirmed key must be the
+/// key the user dealt (`dealt_vk`), the one its commitments fix, and the chain's `DealtKeys[vk]`
+/// must hold those very commitments.
+pub fn verify_dealt_registration(
+    expected: &Expectation<'_>,
+    commitments: &Commitments,
+    dealt_vk: &VerifyingKey,
+    confirmations: &[SeenConfirmation],
+    registered: Option<&RegisteredInfo>,
+    recorded_commitments: Option<&Commitments>,
+) -> Result<VerifiedRegistration, VerificationError> {
+    let verified = verify_registration(expected, confirmations, registered, None)?;
+    if commitments.verifying_key().ok().as_ref() != Some(dealt_vk)
+        || verified.verifying_key != *dealt_vk
+    {
+        return Err(VerificationError::DealtKeyMismatch);
+    }
+    if recorded_commitments != Some(commitments) {
+        return Err(VerificationError::RegisteredMismatch("dealt commitments"));
+    }
+    Ok(verified)
+}
+
 /// A server's signed statement that it holds the share of `verifying_key` for `account`.
 #[derive(
     Debug, Clone, PartialEq, Eq, Encode, codec::Decode, serde::Serialize, serde::Deserialize,
@@ -206,7 +235,7 @@ pub struct Receipt {
     pub signature: [u8; 64],
 }
 
-mod sig_hex {
+pub(crate) mod sig_hex {
     use serde::{Deserialize, Deserializer, Serializer};
     pub fn serialize<S: Serializer>(v: &[u8; 64], s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&crate::hex::encode_0x(v))
@@ -419,6 +448,54 @@ mod tests {
         assert_eq!(
             verify_registration(&e, &c, Some(&info(&req)), None).unwrap_err(),
             VerificationError::ShareModeMismatch
+        );
+    }
+
+    #[test]
+    fn dealt_key_must_be_the_committed_one() {
+        let (req, committee) = setup();
+        let point = |n: u8| *vk(n).as_bytes();
+        // Commitments to 1·… and 2·…: they fix their sum.
+        let commitments = Commitments::new(vec![point(1), point(2)]).unwrap();
+        let k = commitments.verifying_key().unwrap();
+        let e = Expectation {
+            account: AccountId32([7; 32]),
+            inclusion_block: InclusionBlock(2),
+            request: &req,
+            committee: &committee,
+        };
+        let ok = [conf(1, 0, &k), conf(2, 1, &k)];
+        let i = info(&req);
+        let v = |dealt: &VerifyingKey, c: &[SeenConfirmation], rec: Option<&Commitments>| {
+            verify_dealt_registration(&e, &commitments, dealt, c, Some(&i), rec)
+        };
+        assert_eq!(v(&k, &ok, Some(&commitments)).unwrap().verifying_key, k);
+        // The user dealt another key than the one confirmed.
+        assert_eq!(
+            v(&vk(9), &ok, Some(&commitments)).unwrap_err(),
+            VerificationError::DealtKeyMismatch
+        );
+        // Both subgroups confirmed a key the commitments do not fix.
+        let other = vk(4);
+        let bad = [conf(1, 0, &other), conf(2, 1, &other)];
+        assert_eq!(
+            v(&other, &bad, Some(&commitments)).unwrap_err(),
+            VerificationError::DealtKeyMismatch
+        );
+        // The chain recorded other commitments, or none.
+        let swapped = Commitments::new(vec![point(2), point(1)]).unwrap();
+        assert!(matches!(
+            v(&k, &ok, Some(&swapped)).unwrap_err(),
+            VerificationError::RegisteredMismatch(_)
+        ));
+        assert!(matches!(
+            v(&k, &ok, None).unwrap_err(),
+            VerificationError::RegisteredMismatch(_)
+        ));
+        // The DKG checks still apply.
+        assert_eq!(
+            v(&k, &ok[..1], Some(&commitments)).unwrap_err(),
+            VerificationError::MissingConfirmation(1)
         );
     }
 
