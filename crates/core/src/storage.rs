@@ -41,6 +41,27 @@ pub fn registered(vk: &VerifyingKey) -> Vec<u8> {
     )
 }
 
+/// `Registry::ClientDealt[account]` (ours) →
+/// [`crate::commitments::ClientDealtRegistration`].
+pub fn client_dealt(account: &AccountId32) -> Vec<u8> {
+    storage_map_key(
+        REGISTRY,
+        "ClientDealt",
+        StorageHasher::Blake2_128Concat,
+        &account.encode(),
+    )
+}
+
+/// `Registry::DealtKeys[vk]` (ours) → [`crate::commitments::Commitments`].
+pub fn dealt_keys(vk: &VerifyingKey) -> Vec<u8> {
+    storage_map_key(
+        REGISTRY,
+        "DealtKeys",
+        StorageHasher::Blake2_128Concat,
+        &vk.to_bounded().encode(),
+    )
+}
+
 /// `StakingExtension::ThresholdServers[stash]` → [`crate::types::ServerInfo`].
 pub fn threshold_servers(stash: &AccountId32) -> Vec<u8> {
     storage_map_key(

@@ -4,13 +4,14 @@
 use std::time::Duration;
 
 use codec::{Decode, Encode};
+use entropy_register_core::commitments::{ClientDealtRegistration, Commitments};
 use entropy_register_core::committee::{select_committee, CommitteeBlock};
 use entropy_register_core::events::RegistryEvent;
 use entropy_register_core::keys::Sr25519Pair;
 use entropy_register_core::storage;
 use entropy_register_core::types::{
-    AccountId32, ConfirmRegisterArgs, RegisterArgs, RegisteredInfo, RegisteringDetails, ServerInfo,
-    TransferArgs, ValidatorInfo, VerifyingKey,
+    AccountId32, ConfirmRegisterArgs, RegisterArgs, RegisterClientDealtArgs, RegisteredInfo,
+    RegisteringDetails, ServerInfo, TransferArgs, ValidatorInfo, VerifyingKey,
 };
 use entropy_register_subxt::{DevnetConfig, PairSigner, RawCall};
 use subxt::config::DefaultExtrinsicParamsBuilder;
@@ -185,6 +186,21 @@ impl Chain {
             .await
     }
 
+    /// `Registry.register_client_dealt` signed by the signature-request account.
+    pub async fn register_client_dealt(
+        &self,
+        signer: &Sr25519Pair,
+        args: &RegisterClientDealtArgs,
+    ) -> Result<Included, ChainError> {
+        self.submit(
+            ("Registry", "register_client_dealt"),
+            args.encode(),
+            signer,
+            None,
+        )
+        .await
+    }
+
     /// `Balances.transfer_keep_alive(to, amount)` signed by `from`, with an explicit nonce if
     /// given (to put many transfers in one block).
     pub async fn transfer(
@@ -322,6 +338,20 @@ impl ChainAt {
         vk: &VerifyingKey,
     ) -> Result<Option<RegisteredInfo>, ChainError> {
         self.get("Registered", storage::registered(vk)).await
+    }
+
+    /// `Registry::ClientDealt[account]`: a client-dealt registration in progress.
+    pub async fn client_dealt(
+        &self,
+        account: &AccountId32,
+    ) -> Result<Option<ClientDealtRegistration>, ChainError> {
+        self.get("ClientDealt", storage::client_dealt(account))
+            .await
+    }
+
+    /// `Registry::DealtKeys[vk]`: the commitments of a registered client-dealt key.
+    pub async fn dealt_keys(&self, vk: &VerifyingKey) -> Result<Option<Commitments>, ChainError> {
+        self.get("DealtKeys", storage::dealt_keys(vk)).await
     }
 
     /// `Registry::Dkg[block]` (absent = empty).

@@ -1,16 +1,21 @@
 //! A native registration client for the devnet's own tools (launcher demo, end-to-end tests,
 //! benchmark): submit `register`, join the DKG in `Private` mode, follow the chain to
-//! `AccountRegistered`, and check what the chain and the servers answer. The product client is
+//! `AccountRegistered`, and check what the chain and the servers answer; or deal the key
+//! (`register_client_dealt`) and deliver each server its share. The product client is
 //! the wasm one; this is the same flow for Rust callers.
 
 use std::collections::HashMap;
 
+use entropy_register_core::client_dealt::DealtShare;
 use entropy_register_core::committee::InclusionBlock;
+use entropy_register_core::dealing::{deal, Dealt};
 use entropy_register_core::dkg::KeyShare;
+use entropy_register_core::envelope::EncryptedSignedMessage;
 use entropy_register_core::keys::{Sr25519Pair, X25519Keypair};
 use entropy_register_core::session::SessionId;
 use entropy_register_core::types::{
-    AccountId32, KeyVisibility, RegisterArgs, ValidatorInfo, VerifyingKey,
+    AccountId32, KeyVisibility, ProgramsData, RegisterArgs, RegisterClientDealtArgs, ServerInfo,
+    ValidatorInfo, VerifyingKey, SIGNING_PARTY_SIZE,
 };
 use entropy_register_core::verify::Receipt;
 
@@ -32,6 +37,16 @@ pub enum ClientError {
     /// No outcome within the blocks waited for.
     #[error("not registered by block {0}")]
     Timeout(u32),
+    /// A server refused a dealt share.
+    #[error("{server} refused the dealt share: HTTP {status}: {body}")]
+    ShareRefused {
+        /// The server's endpoint.
+        server: String,
+        /// HTTP status (0: unreachable).
+        status: u16,
+        /// Its answer.
+        body: String,
+    },
     /// Something the chain or a server said does not check out.
     #[error("verification failed: {0}")]
     Verification(String),
@@ -219,4 +234,156 @@ pub async fn wait_and_verify(
         receipts,
         key_share,
     })
+}
+
+/// A verified client-dealt registration.
+#[derive(Debug)]
+pub struct DealtOutcome {
+    /// The registration, verified as a DKG one (committee confirmations and receipts).
+    pub outcome: Outcome,
+    /// Every server's receipt for the share it received, each verified.
+    pub delivery_receipts: Vec<Receipt>,
+}
+
+/// Deals `secret` (a fresh key when `None`), registers `user` with
+/// `Registry.register_client_dealt`, sends every server of each subgroup its share and verifies
+/// the result: the key the commitments fix is the registered one, `DealtKeys[vk]` holds the
+/// commitments, each server's receipt verifies.
+pub async fn register_client_dealt(
+    chain: &Chain,
+    user: &Sr25519Pair,
+    program_modification_account: AccountId32,
+    programs_data: ProgramsData,
+    secret: Option<&[u8; 32]>,
+    max_blocks: u32,
+) -> Result<DealtOutcome, ClientError> {
+    let fail = |s: String| ClientError::Verification(s);
+    let dealt = deal(secret, SIGNING_PARTY_SIZE).map_err(|e| fail(e.to_string()))?;
+    let vk = dealt
+        .commitments
+        .verifying_key()
+        .map_err(|e| fail(e.to_string()))?;
+    let args = RegisterClientDealtArgs {
+        program_modification_account,
+        programs_data: programs_data.clone(),
+        commitments: dealt.commitments.clone(),
+    };
+    let n = chain.register_client_dealt(user, &args).await?.block;
+    let delivery_receipts = deliver_shares(chain, user, &dealt, n).await?;
+    let recorded = RegisterArgs {
+        program_modification_account,
+        key_visibility: KeyVisibility::Public,
+        programs_data,
+    };
+    let committee = committee_for(chain, n).await?;
+    let outcome = wait_and_verify(
+        chain,
+        user.account(),
+        n,
+        &recorded,
+        committee,
+        None,
+        max_blocks,
+    )
+    .await?;
+    if outcome.verifying_key != vk {
+        return Err(fail("the registered key is not the dealt key".into()));
+    }
+    let on_chain = chain
+        .at(At::Block(outcome.registered_block))
+        .await?
+        .dealt_keys(&vk)
+        .await?;
+    if on_chain.as_ref() != Some(&dealt.commitments) {
+        return Err(fail(
+            "DealtKeys[vk] does not hold the dealt commitments".into(),
+        ));
+    }
+    Ok(DealtOutcome {
+        outcome,
+        delivery_receipts,
+    })
+}
+
+/// The servers of each subgroup (index = subgroup), from the latest state.
+pub async fn subgroup_servers(chain: &Chain) -> Result<Vec<Vec<ServerInfo>>, ChainError> {
+    let state = chain.at(At::Latest).await?;
+    let mut groups = Vec::new();
+    for g in 0..SIGNING_PARTY_SIZE as u8 {
+        let stashes = state.signing_group(g).await?.unwrap_or_default();
+        let servers = futures::future::try_join_all(stashes.iter().map(|s| state.server(s)))
+            .await?
+            .into_iter()
+            .flatten()
+            .collect();
+        groups.push(servers);
+    }
+    Ok(groups)
+}
+
+/// Sends every server of subgroup `g` the share `g` of `dealt` (an envelope `user` signs and
+/// seals to the server's x25519 key), all at once, and verifies each server's receipt.
+pub async fn deliver_shares(
+    chain: &Chain,
+    user: &Sr25519Pair,
+    dealt: &Dealt,
+    n: u32,
+) -> Result<Vec<Receipt>, ClientError> {
+    let vk = dealt
+        .commitments
+        .verifying_key()
+        .map_err(|e| ClientError::Verification(e.to_string()))?;
+    let groups = subgroup_servers(chain).await?;
+    let http = reqwest::Client::new();
+    let mut posts = Vec::new();
+    for (g, servers) in groups.iter().enumerate() {
+        let payload = DealtShare::new(user.account(), g as u8, &dealt.shares[g]).to_json();
+        for server in servers {
+            let envelope =
+                EncryptedSignedMessage::seal(user, &payload, &server.x25519_public_key, None)
+                    .map_err(|e| ClientError::Verification(e.to_string()))?;
+            posts.push(post_share(&http, server, envelope));
+        }
+    }
+    let receipts = futures::future::try_join_all(posts).await?;
+    let state = chain.at(At::Latest).await?;
+    for r in &receipts {
+        let subgroup = state.subgroup_of_tss(&r.server).await?;
+        r.verify(&user.account(), InclusionBlock(n), &vk, |_| subgroup)
+            .map_err(|e| ClientError::Verification(e.to_string()))?;
+    }
+    Ok(receipts)
+}
+
+async fn post_share(
+    http: &reqwest::Client,
+    server: &ServerInfo,
+    envelope: EncryptedSignedMessage,
+) -> Result<Receipt, ClientError> {
+    let endpoint = String::from_utf8_lossy(&server.endpoint).into_owned();
+    let refused = |status: u16, body: String| ClientError::ShareRefused {
+        server: endpoint.clone(),
+        status,
+        body,
+    };
+    let resp = http
+        .post(format!("http://{endpoint}/user/dealt_share"))
+        .header("content-type", "application/json")
+        .body(envelope.to_json())
+        .send()
+        .await
+        .map_err(|e| refused(0, e.to_string()))?;
+    let status = resp.status().as_u16();
+    let body = resp.bytes().await.map_err(|e| refused(0, e.to_string()))?;
+    if status != 200 {
+        return Err(refused(status, String::from_utf8_lossy(&body).into_owned()));
+    }
+    let receipt: Receipt = serde_json::from_slice(&body)
+        .map_err(|e| refused(status, format!("not a receipt: {e}")))?;
+    if receipt.server != server.tss_account {
+        return Err(ClientError::Verification(format!(
+            "{endpoint} answered with another server's receipt"
+        )));
+    }
+    Ok(receipt)
 }

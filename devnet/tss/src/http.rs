@@ -1,5 +1,6 @@
 //! HTTP routes (§4.2): `/user/new`, `/user/receive_key`, `/ws`, `/user/receipt/{account}/{block}`,
-//! `/healthz`, `/version`. Errors are JSON `{"code", "message"}` with a fitting status.
+//! `/healthz`, `/version`; ours for the client-dealt flow: `/user/dealt_share`,
+//! `/user/share_check` (in [`crate::dealt`]). Errors are JSON `{"code", "message"}` with a fitting status.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,15 +37,19 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl ToString) -> Self {
+    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl ToString) -> Self {
         ApiError {
             status,
             code,
             message: message.to_string(),
         }
     }
-    fn internal(message: impl ToString) -> Self {
+    pub(crate) fn internal(message: impl ToString) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal", message)
+    }
+    /// The message for people.
+    pub fn message(&self) -> &str {
+        &self.message
     }
 }
 
@@ -63,6 +68,8 @@ pub fn router(server: Arc<Server>) -> Router {
     Router::new()
         .route("/user/new", post(new_user))
         .route("/user/receive_key", post(receive_key))
+        .route("/user/dealt_share", post(crate::dealt::dealt_share))
+        .route("/user/share_check", post(crate::dealt::share_check))
         .route("/user/receipt/{account}/{block}", get(receipt))
         .route("/user/key/{verifying_key}", get(key_status))
         .route("/ws", get(ws))

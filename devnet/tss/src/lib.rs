@@ -8,6 +8,7 @@
 //! - [`transport`]: websocket frames and the Noise XK handshake;
 //! - [`sessions`]: DKG listeners and the DKG driver;
 //! - [`server`]: one account's registration (DKG → store → forward → confirm → receipt);
+//! - [`dealt`]: the client-dealt flow (a user's dealt share, the subgroup comparison);
 //! - [`http`]: the routes;
 //! - [`client`]: the registration flow for Rust callers (demo, tests, benchmark);
 //! - [`config`]: command line and identity;
@@ -16,6 +17,7 @@
 pub mod chain;
 pub mod client;
 pub mod config;
+pub mod dealt;
 pub mod http;
 pub mod launcher;
 pub mod server;

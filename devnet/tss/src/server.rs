@@ -41,6 +41,9 @@ pub struct Server {
     pub new_user_lock: tokio::sync::Mutex<()>,
     /// HTTP client for forwarding shares.
     pub http: reqwest::Client,
+    /// Digests of the client-dealt shares this server accepted, by account (what subgroup
+    /// peers compare; not secret).
+    pub dealt_digests: std::sync::Mutex<HashMap<AccountId32, [u8; 32]>>,
 }
 
 /// Why a registration failed on this server (logged; nothing is confirmed).

@@ -1,7 +1,7 @@
 //! End to end against a launched devnet (the real node and four real servers over HTTP and
-//! websockets): Public and Private registration, shares held by all four servers and encrypted
-//! at rest, restart with the right and the wrong password, receipts, and the rejections of
-//! forged, replayed, stale, misdirected and malformed input.
+//! websockets): Public, Private and client-dealt registration, shares held by all four servers
+//! and encrypted at rest, restart with the right and the wrong password, receipts, and the
+//! rejections of forged, replayed, stale, misdirected and malformed input.
 //!
 //! One devnet serves every scenario (the servers' ports are fixed by genesis), so they run in
 //! order inside one test; each prints its name as it passes.
@@ -152,6 +152,12 @@ async fn devnet_end_to_end() {
     eprintln!("ok: Private registration; wrong Noise static key refused");
     abandoned_registration_left_nothing(&ctx, abandoned).await;
     eprintln!("ok: a DKG whose user never joined ended in time with nothing stored or confirmed");
+    client_dealt_rejections_then_registration(&mut ctx).await;
+    eprintln!(
+        "ok: client-dealt: mismatching share, foreign signer, not registering, wrong subgroup, \
+         outsider peer check refused with nothing stored; registration completes; the stored \
+         shares reconstruct the dealt key"
+    );
     shares_encrypted_at_rest_and_restart(&mut ctx, &vk).await;
     eprintln!("ok: shares encrypted at rest; restart keeps them; wrong password refused");
 
@@ -548,6 +554,241 @@ async fn shares_encrypted_at_rest_and_restart(ctx: &mut Ctx, vk: &VerifyingKey) 
         .await
         .expect("bob restarts");
     assert_eq!(ctx.held("bob", vk).await, Some(0));
+}
+
+/// The secret scalar of a stored share, read from the stopped server's store with its password.
+fn stored_secret(ctx: &Ctx, name: &str, vk: &VerifyingKey) -> k256::Scalar {
+    use k256::elliptic_curve::PrimeField;
+    let store = Store::open(
+        &ctx.devnet.data_dir(name),
+        DEV_PASSWORD.as_bytes(),
+        ScryptParams::REFERENCE,
+    )
+    .unwrap();
+    let bytes = store
+        .get(&vk.to_hex())
+        .unwrap()
+        .expect("the server holds the share");
+    let json: Value = serde_json::from_slice(&bytes).unwrap();
+    let x = entropy_register_core::hex::decode_array::<32>(json["x"].as_str().unwrap()).unwrap();
+    k256::Scalar::from_repr(x.into()).unwrap()
+}
+
+async fn client_dealt_rejections_then_registration(ctx: &mut Ctx) {
+    use entropy_register_core::client_dealt::{DealtShare, ShareCheck};
+    use entropy_register_core::dealing::deal;
+
+    let user = fresh("dealt");
+    let stranger = fresh("stranger");
+    let pma = fresh("pma").account();
+    ctx.fund(&[user.account(), stranger.account()]).await;
+    let secret: [u8; 32] = {
+        let mut s: [u8; 32] = rand::random();
+        s[0] &= 0x7f; // below the curve order
+        s
+    };
+    let dealt = deal(Some(&secret), SIGNING_PARTY_SIZE).unwrap();
+    let vk = dealt.commitments.verifying_key().unwrap();
+    let args = RegisterClientDealtArgs {
+        program_modification_account: pma,
+        programs_data: genesis_program(),
+        commitments: dealt.commitments.clone(),
+    };
+    let n = ctx
+        .chain
+        .register_client_dealt(&user, &args)
+        .await
+        .unwrap()
+        .block;
+    let state = ctx.chain.at(At::Latest).await.unwrap();
+    let rec = state.client_dealt(&user.account()).await.unwrap().unwrap();
+    assert_eq!(
+        (rec.commitments, rec.inclusion_block),
+        (dealt.commitments.clone(), n)
+    );
+    assert!(state.dkg_accounts(n).await.unwrap().is_empty(), "no DKG");
+    drop(state);
+
+    let x25519 = |name: &str| tss(name).x25519.public;
+    let seal = |signer: &Sr25519Pair, msg: &DealtShare, to: &str| {
+        EncryptedSignedMessage::seal(signer, &msg.to_json(), &x25519(to), None)
+            .unwrap()
+            .to_json()
+            .into_bytes()
+    };
+    let path = "/user/dealt_share";
+    // A share that does not match the on-chain commitments (another dealing's share 0).
+    let other = deal(None, SIGNING_PARTY_SIZE).unwrap();
+    let msg = DealtShare::new(user.account(), 0, &other.shares[0]);
+    ctx.refused(
+        "alice",
+        path,
+        seal(&user, &msg, "alice"),
+        422,
+        "ShareMismatch",
+    )
+    .await;
+    // Subgroup 1's share presented as subgroup 0's.
+    let msg = DealtShare::new(user.account(), 0, &dealt.shares[1]);
+    ctx.refused(
+        "alice",
+        path,
+        seal(&user, &msg, "alice"),
+        422,
+        "ShareMismatch",
+    )
+    .await;
+    // The right share in an envelope signed by another account.
+    let share0 = DealtShare::new(user.account(), 0, &dealt.shares[0]);
+    ctx.refused(
+        "alice",
+        path,
+        seal(&stranger, &share0, "alice"),
+        403,
+        "SignedByAnother",
+    )
+    .await;
+    // An account that is not registering (signed by itself).
+    let msg = DealtShare::new(stranger.account(), 0, &dealt.shares[0]);
+    ctx.refused(
+        "bob",
+        path,
+        seal(&stranger, &msg, "bob"),
+        409,
+        "NotRegistering",
+    )
+    .await;
+    // Subgroup 0's share sent to a server of subgroup 1.
+    ctx.refused(
+        "charlie",
+        path,
+        seal(&user, &share0, "charlie"),
+        421,
+        "WrongSubgroup",
+    )
+    .await;
+    // Tampered ciphertext.
+    let mut env =
+        EncryptedSignedMessage::seal(&user, &share0.to_json(), &x25519("alice"), None).unwrap();
+    let last = env.hpke_message.ciphertext.len() - 1;
+    env.hpke_message.ciphertext[last] ^= 1;
+    ctx.refused("alice", path, env.to_json().into_bytes(), 400, "Hpke(OpenError)")
+        .await;
+    // A server of the other subgroup asking alice to compare.
+    let check = ShareCheck {
+        account: user.account(),
+        verifying_key: vk,
+        digest: [0; 32],
+    };
+    let env = EncryptedSignedMessage::seal(
+        &tss("charlie").account,
+        &check.to_json(),
+        &x25519("alice"),
+        None,
+    )
+    .unwrap();
+    ctx.refused(
+        "alice",
+        "/user/share_check",
+        env.to_json().into_bytes(),
+        403,
+        "NotInSubgroup",
+    )
+    .await;
+    // Nothing stored, nothing confirmed, no receipt.
+    for name in ["alice", "bob", "charlie", "dave"] {
+        assert_eq!(ctx.held(name, &vk).await, None, "{name} stored nothing");
+        let (status, _) = ctx
+            .get(
+                name,
+                &format!("/user/receipt/{}/{n}", user.account().to_ss58()),
+            )
+            .await;
+        assert_eq!(status, 404);
+    }
+    let details = ctx
+        .chain
+        .at(At::Latest)
+        .await
+        .unwrap()
+        .registering(&user.account())
+        .await
+        .unwrap()
+        .expect("still registering");
+    assert!(details.confirmations.is_empty());
+    assert_eq!(details.verifying_key, Some(vk.to_bounded()));
+
+    // Now the real envelopes: every server of each subgroup gets its share.
+    let receipts = client::deliver_shares(&ctx.chain, &user, &dealt, n)
+        .await
+        .expect("every server accepts its share");
+    assert_eq!(receipts.len(), 4);
+    let recorded = RegisterArgs {
+        program_modification_account: pma,
+        key_visibility: KeyVisibility::Public,
+        programs_data: genesis_program(),
+    };
+    let committee = ctx.committee(n).await;
+    let out = client::wait_and_verify(
+        &ctx.chain,
+        user.account(),
+        n,
+        &recorded,
+        committee,
+        None,
+        20,
+    )
+    .await
+    .expect("a verified client-dealt registration");
+    assert_eq!(out.verifying_key, vk);
+    eprintln!(
+        "  client-dealt: included in {n}, registered in {}",
+        out.registered_block
+    );
+    let state = ctx.chain.at(At::Latest).await.unwrap();
+    assert_eq!(
+        state.dealt_keys(&vk).await.unwrap(),
+        Some(dealt.commitments.clone())
+    );
+    assert!(state.client_dealt(&user.account()).await.unwrap().is_none());
+    for (name, g) in [("alice", 0), ("bob", 0), ("charlie", 1), ("dave", 1)] {
+        assert_eq!(
+            ctx.held(name, &vk).await,
+            Some(g),
+            "{name} holds dealt share {g}"
+        );
+    }
+    // A replayed envelope after registration: refused.
+    ctx.refused(
+        "alice",
+        path,
+        seal(&user, &share0, "alice"),
+        409,
+        "NotRegistering",
+    )
+    .await;
+
+    // Test only: the shares two servers (one per subgroup) keep add up to the dealt key.
+    for name in ["alice", "charlie"] {
+        ctx.devnet.stop_server(name);
+    }
+    let sum = stored_secret(ctx, "alice", &vk) + stored_secret(ctx, "charlie", &vk);
+    assert_eq!(
+        <[u8; 32]>::from(sum.to_bytes()),
+        secret,
+        "stored shares reconstruct the key"
+    );
+    for name in ["alice", "charlie"] {
+        ctx.devnet.start_server(name, None).await.expect("restarts");
+    }
+
+    // And the client's one-call flow, with a fresh key.
+    let user2 = fresh("dealt2");
+    ctx.fund(&[user2.account()]).await;
+    let out = client::register_client_dealt(&ctx.chain, &user2, pma, genesis_program(), None, 20)
+        .await
+        .expect("a verified client-dealt registration");
+    assert_eq!(out.delivery_receipts.len(), 4);
 }
 
 /// Sends a request; its HTTP status and JSON body (`null` when the body is not JSON).

@@ -4,7 +4,16 @@
 //! account in `Dkg[N]` and `Registering`; one `confirm_register` per subgroup with the same
 //! verifying key moves it to `Registered[vk]`; a mismatch fails the registration. Storage,
 //! events, errors and call indices follow Entropy v0.2.0; the types come from
-//! `entropy-register-core`. `ValidateConfirmRegistered` keeps free confirmations that would
+//! `entropy-register-core`.
+//!
+//! Ours, beyond v0.2.0: `register_client_dealt` (call 5), the client-dealt flow. The user dealt
+//! the key itself and publishes one commitment `x_i·G` per subgroup; the chain computes the key
+//! they fix, refuses a key already registered, records the commitments in `ClientDealt[account]`
+//! (with the inclusion block) and the key in `Registering[account].verifying_key`, and starts
+//! no DKG. Servers check the shares the user sends them against the commitments and confirm with
+//! `confirm_register` as in the DKG flow; on `AccountRegistered` the commitments move to
+//! `DealtKeys[vk]`. The registration is recorded as `Public` (servers hold every share):
+//! `KeyVisibility` keeps v0.2.0's two variants. `ValidateConfirmRegistered` keeps free confirmations that would
 //! fail out of the transaction pool.
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -26,6 +35,7 @@ pub use weights::WeightInfo;
 pub mod pallet {
     use super::*;
     use alloc::vec::Vec;
+    use entropy_register_core::commitments::{ClientDealtRegistration, Commitments};
     use entropy_register_core::committee::{CommitteeBlock, CommitteeError};
     use entropy_register_core::types::{
         AccountId32 as CoreAccount, KeyVisibility, ProgramsData, RegisteredInfo,
@@ -75,6 +85,17 @@ pub mod pallet {
         BoundedVec<VerifyingKeyBytes, ConstU32<MAX_MODIFIABLE_KEYS>>,
         ValueQuery,
     >;
+
+    /// Ours: signature-request account → the commitments of its client-dealt registration in
+    /// progress and the block that included it.
+    #[pallet::storage]
+    pub type ClientDealt<T: Config> =
+        StorageMap<_, Blake2_128Concat, T::AccountId, ClientDealtRegistration, OptionQuery>;
+
+    /// Ours: verifying key of a completed client-dealt registration → its commitments.
+    #[pallet::storage]
+    pub type DealtKeys<T: Config> =
+        StorageMap<_, Blake2_128Concat, VerifyingKeyBytes, Commitments, OptionQuery>;
 
     #[pallet::event]
     #[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -133,6 +154,11 @@ pub mod pallet {
         TooManyModifiableKeys,
         /// The verifying key is not 33 bytes.
         MismatchedVerifyingKeyLength,
+        /// Ours: the commitments of a client-dealt registration are not one valid point per
+        /// subgroup, or they sum to no key.
+        InvalidCommitments,
+        /// Ours: the key a client-dealt registration commits to is already registered.
+        KeyAlreadyRegistered,
     }
 
     fn core_account<T: Config>(a: &T::AccountId) -> CoreAccount {
@@ -152,27 +178,14 @@ pub mod pallet {
             programs_data: ProgramsData,
         ) -> DispatchResult {
             let who = ensure_signed(origin)?;
-            ensure!(
-                !Registering::<T>::contains_key(&who),
-                Error::<T>::AlreadySubmitted
-            );
-            Self::check_programs(&programs_data)?;
-            let pointers = Self::pointers(&programs_data);
-            pallet_programs::Pallet::<T>::add_references(&pointers)
-                .map_err(|_| Error::<T>::NoProgramSet)?;
-            let block: u32 = frame_system::Pallet::<T>::block_number().saturated_into();
-            Dkg::<T>::append(block, who.encode());
-            Registering::<T>::insert(
+            let block = Self::start_registration(
                 &who,
-                RegisteringDetails {
-                    program_modification_account: core_account::<T>(&program_modification_account),
-                    confirmations: Vec::new(),
-                    programs_data,
-                    key_visibility,
-                    verifying_key: None,
-                    version_number: KEY_VERSION_NUMBER,
-                },
-            );
+                &program_modification_account,
+                key_visibility,
+                programs_data,
+                None,
+            )?;
+            Dkg::<T>::append(block, who.encode());
             Self::deposit_event(Event::SignalRegister(who));
             Ok(())
         }
@@ -186,7 +199,7 @@ pub mod pallet {
             pallet_programs::Pallet::<T>::remove_references(&Self::pointers(
                 &details.programs_data,
             ));
-            Registering::<T>::remove(&who);
+            Self::end_registration(&who);
             Self::deposit_event(Event::RegistrationCancelled(who));
             Ok(())
         }
@@ -277,8 +290,13 @@ pub mod pallet {
                 .verifying_key
                 .get_or_insert_with(|| verifying_key.clone())
                 .clone();
-            if stored != verifying_key {
-                Registering::<T>::remove(&sig_req_account);
+            let dealt = ClientDealt::<T>::get(&sig_req_account);
+            // A client-dealt key registered by someone else meanwhile is not overwritten.
+            let taken = dealt.is_some()
+                && details.confirmations.len() == SIGNING_PARTY_SIZE - 1
+                && Registered::<T>::contains_key(&verifying_key);
+            if stored != verifying_key || taken {
+                Self::end_registration(&sig_req_account);
                 Self::deposit_event(Event::FailedRegistration(sig_req_account));
                 return Ok(());
             }
@@ -295,7 +313,10 @@ pub mod pallet {
                         version_number: details.version_number,
                     },
                 );
-                Registering::<T>::remove(&sig_req_account);
+                if let Some(dealt) = dealt {
+                    DealtKeys::<T>::insert(&verifying_key, dealt.commitments);
+                }
+                Self::end_registration(&sig_req_account);
                 Self::deposit_event(Event::AccountRegistered(sig_req_account, verifying_key));
             } else {
                 details.confirmations.push(signing_subgroup);
@@ -308,9 +329,87 @@ pub mod pallet {
             }
             Ok(())
         }
+
+        /// Ours: starts a client-dealt registration of the caller. `commitments` holds one
+        /// point `x_i·G` per subgroup of the shares the caller dealt; the key they fix is
+        /// recorded now and every subgroup must confirm exactly it. No DKG is started.
+        #[pallet::call_index(5)]
+        #[pallet::weight(<T as Config>::WeightInfo::register(programs_data.len() as u32))]
+        pub fn register_client_dealt(
+            origin: OriginFor<T>,
+            program_modification_account: T::AccountId,
+            programs_data: ProgramsData,
+            commitments: Commitments,
+        ) -> DispatchResult {
+            let who = ensure_signed(origin)?;
+            ensure!(
+                commitments.points().len() == SIGNING_PARTY_SIZE,
+                Error::<T>::InvalidCommitments
+            );
+            let vk = commitments
+                .verifying_key()
+                .map_err(|_| Error::<T>::InvalidCommitments)?
+                .to_bounded();
+            ensure!(
+                !Registered::<T>::contains_key(&vk),
+                Error::<T>::KeyAlreadyRegistered
+            );
+            let block = Self::start_registration(
+                &who,
+                &program_modification_account,
+                KeyVisibility::Public,
+                programs_data,
+                Some(vk),
+            )?;
+            ClientDealt::<T>::insert(
+                &who,
+                ClientDealtRegistration {
+                    commitments,
+                    inclusion_block: block,
+                },
+            );
+            Self::deposit_event(Event::SignalRegister(who));
+            Ok(())
+        }
     }
 
     impl<T: Config> Pallet<T> {
+        /// What both register calls do: refuse a second registration, check the programs and
+        /// count the references, insert `Registering`. Returns the block number.
+        fn start_registration(
+            who: &T::AccountId,
+            program_modification_account: &T::AccountId,
+            key_visibility: KeyVisibility,
+            programs_data: ProgramsData,
+            verifying_key: Option<VerifyingKeyBytes>,
+        ) -> Result<u32, DispatchError> {
+            ensure!(
+                !Registering::<T>::contains_key(who),
+                Error::<T>::AlreadySubmitted
+            );
+            Self::check_programs(&programs_data)?;
+            pallet_programs::Pallet::<T>::add_references(&Self::pointers(&programs_data))
+                .map_err(|_| Error::<T>::NoProgramSet)?;
+            Registering::<T>::insert(
+                who,
+                RegisteringDetails {
+                    program_modification_account: core_account::<T>(program_modification_account),
+                    confirmations: Vec::new(),
+                    programs_data,
+                    key_visibility,
+                    verifying_key,
+                    version_number: KEY_VERSION_NUMBER,
+                },
+            );
+            Ok(frame_system::Pallet::<T>::block_number().saturated_into())
+        }
+
+        /// Removes a registration in progress (and its client-dealt record, if any).
+        fn end_registration(who: &T::AccountId) {
+            Registering::<T>::remove(who);
+            ClientDealt::<T>::remove(who);
+        }
+
         fn pointers(programs: &ProgramsData) -> Vec<H256> {
             programs.iter().map(|p| H256(p.program_pointer)).collect()
         }

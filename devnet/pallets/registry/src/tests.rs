@@ -392,3 +392,133 @@ fn events_encode_as_the_core_decodes_them() {
         assert_eq!(pallet.encode(), core.encode(), "{core:?}");
     }
 }
+
+mod client_dealt {
+    use super::*;
+    use crate::{ClientDealt, DealtKeys};
+    use entropy_register_core::commitments::Commitments;
+
+    /// k·G for k = 1, 2, 3 (compressed): 1·G + 2·G = 3·G.
+    fn point(k: u8) -> [u8; 33] {
+        let hex = match k {
+            1 => "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798",
+            2 => "02c6047f9441ed7d6d3045406e95c07cd85c778e4b8cef3ca7abac09b95c709ee5",
+            3 => "02f9308a019258c31049344f85f89d5229b531c845836f99b08601f113bce036f9",
+            _ => unreachable!(),
+        };
+        entropy_register_core::hex::decode_array(hex).unwrap()
+    }
+
+    fn commitments(points: &[[u8; 33]]) -> Commitments {
+        Commitments::new(points.to_vec()).unwrap()
+    }
+
+    fn three_g() -> VerifyingKeyBytes {
+        VerifyingKeyBytes::new(point(3).to_vec()).unwrap()
+    }
+
+    fn register_dealt(who: u8, c: Commitments) -> DispatchResult {
+        Registry::register_client_dealt(
+            RuntimeOrigin::signed(acct(who)),
+            acct(50),
+            programs(&[GENESIS_PROGRAM]),
+            c,
+        )
+    }
+
+    #[test]
+    fn records_the_committed_key_and_completes_on_confirmations() {
+        new_test_ext().execute_with(|| {
+            System::set_block_number(9);
+            let c = commitments(&[point(1), point(2)]);
+            assert_ok!(register_dealt(5, c.clone()));
+            System::assert_last_event(Event::SignalRegister(acct(5)).into());
+            // No DKG; the key is known at once.
+            assert!(Dkg::<Test>::get(9).is_empty());
+            let d = Registering::<Test>::get(acct(5)).unwrap();
+            assert_eq!(d.verifying_key, Some(three_g()));
+            assert_eq!(d.key_visibility, KeyVisibility::Public);
+            let rec = ClientDealt::<Test>::get(acct(5)).unwrap();
+            assert_eq!((rec.commitments, rec.inclusion_block), (c.clone(), 9));
+            assert_eq!(refs(GENESIS_PROGRAM), 1);
+
+            assert_ok!(confirm(11, 5, 0, three_g()));
+            assert_ok!(confirm(14, 5, 1, three_g()));
+            System::assert_last_event(Event::AccountRegistered(acct(5), three_g()).into());
+            assert!(Registered::<Test>::get(three_g()).is_some());
+            assert_eq!(DealtKeys::<Test>::get(three_g()), Some(c.clone()));
+            assert!(ClientDealt::<Test>::get(acct(5)).is_none());
+            // The same key cannot be registered again, by anyone.
+            assert_noop!(register_dealt(6, c), Error::<Test>::KeyAlreadyRegistered);
+        });
+    }
+
+    #[test]
+    fn bad_commitments_change_nothing() {
+        new_test_ext().execute_with(|| {
+            let mut not_a_point = point(2);
+            not_a_point[0] = 0x05;
+            let mut minus_g = point(1);
+            minus_g[0] = 0x03;
+            for c in [
+                commitments(&[point(1)]),
+                commitments(&[point(1), point(2), point(3)]),
+                commitments(&[point(1), not_a_point]),
+                // G + (−G): the point at infinity, no key.
+                commitments(&[point(1), minus_g]),
+            ] {
+                assert_noop!(register_dealt(5, c), Error::<Test>::InvalidCommitments);
+            }
+            assert_noop!(
+                Registry::register_client_dealt(
+                    RuntimeOrigin::signed(acct(5)),
+                    acct(50),
+                    programs(&[]),
+                    commitments(&[point(1), point(2)]),
+                ),
+                Error::<Test>::NoProgramSet
+            );
+            assert_ok!(register_dealt(5, commitments(&[point(1), point(2)])));
+            assert_noop!(
+                register(5, KeyVisibility::Public),
+                Error::<Test>::AlreadySubmitted
+            );
+        });
+    }
+
+    #[test]
+    fn another_key_fails_and_pruning_clears_the_record() {
+        new_test_ext().execute_with(|| {
+            assert_ok!(register_dealt(5, commitments(&[point(1), point(2)])));
+            // A subgroup confirming any other key fails the registration.
+            assert_ok!(confirm(11, 5, 0, vk(1)));
+            System::assert_last_event(Event::FailedRegistration(acct(5)).into());
+            assert!(Registering::<Test>::get(acct(5)).is_none());
+            assert!(ClientDealt::<Test>::get(acct(5)).is_none());
+
+            assert_ok!(register_dealt(5, commitments(&[point(1), point(2)])));
+            assert_ok!(Registry::prune_registration(RuntimeOrigin::signed(acct(5))));
+            assert!(ClientDealt::<Test>::get(acct(5)).is_none());
+        });
+    }
+
+    #[test]
+    fn a_key_registered_meanwhile_is_not_overwritten() {
+        new_test_ext().execute_with(|| {
+            // Two accounts deal the same key; the first to complete keeps it.
+            assert_ok!(register_dealt(5, commitments(&[point(1), point(2)])));
+            assert_ok!(register_dealt(6, commitments(&[point(2), point(1)])));
+            assert_ok!(confirm(11, 5, 0, three_g()));
+            assert_ok!(confirm(11, 6, 0, three_g()));
+            assert_ok!(confirm(14, 5, 1, three_g()));
+            let first = Registered::<Test>::get(three_g()).unwrap();
+            assert_ok!(confirm(14, 6, 1, three_g()));
+            System::assert_last_event(Event::FailedRegistration(acct(6)).into());
+            assert_eq!(Registered::<Test>::get(three_g()), Some(first));
+            assert_eq!(
+                DealtKeys::<Test>::get(three_g()),
+                Some(commitments(&[point(1), point(2)]))
+            );
+        });
+    }
+}

@@ -63,6 +63,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         chain,
         sessions: Default::default(),
         new_user_lock: Default::default(),
+        dealt_digests: Default::default(),
         http: reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()?,

@@ -1,0 +1,295 @@
+//! The client-dealt flow on a server (`Registry::register_client_dealt`; the rules are the
+//! core's `client_dealt` module):
+//!
+//! - `POST /user/dealt_share`: a user's HPKE envelope with the share of this server's
+//!   subgroup. The server checks it against the chain (signer = registering account, client-dealt
+//!   mode, its subgroup, the share against the on-chain commitments), compares the share's digest
+//!   with every other member of its subgroup, stores it encrypted, confirms on chain if it is
+//!   the subgroup's committee member for N+1, and answers with its signed receipt.
+//! - `POST /user/share_check`: a subgroup peer asks whether this server holds the same share;
+//!   the answer is signed.
+//!
+//! A refusal at any step leaves nothing stored and nothing confirmed.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use entropy_register_core::client_dealt::{
+    self, share_digest, DealtShare, DealtShareFacts, DealtShareRejection, ShareCheck,
+    ShareCheckAnswer,
+};
+use entropy_register_core::committee::InclusionBlock;
+use entropy_register_core::dkg::KeyShare;
+use entropy_register_core::envelope::{EncryptedSignedMessage, EnvelopeError, Opened};
+use entropy_register_core::types::{AccountId32, ServerInfo, VerifyingKey};
+use entropy_register_core::verify::Receipt;
+
+use crate::chain::At;
+use crate::http::ApiError;
+use crate::server::{receipt_key, Server};
+
+/// How long a server waits for its subgroup peers to have the user's share too.
+pub const PEER_WAIT: Duration = Duration::from_secs(30);
+
+fn rejection(e: DealtShareRejection) -> ApiError {
+    let status = match &e {
+        DealtShareRejection::Malformed(_) | DealtShareRejection::NotAKeyShare(_) => {
+            StatusCode::BAD_REQUEST
+        }
+        DealtShareRejection::SignedByAnother { .. } | DealtShareRejection::NotInSubgroup(_) => {
+            StatusCode::FORBIDDEN
+        }
+        DealtShareRejection::NotRegistering(_)
+        | DealtShareRejection::NotClientDealt(_)
+        | DealtShareRejection::NoShareYet(_) => StatusCode::CONFLICT,
+        DealtShareRejection::WrongSubgroup { .. } => StatusCode::MISDIRECTED_REQUEST,
+        DealtShareRejection::ShareMismatch(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        DealtShareRejection::ServerNotOnChain => StatusCode::SERVICE_UNAVAILABLE,
+    };
+    ApiError::new(status, e.code(), e)
+}
+
+fn open(s: &Server, body: &[u8]) -> Result<Opened, ApiError> {
+    let bad = |e: EnvelopeError| ApiError::new(StatusCode::BAD_REQUEST, e.label(), e);
+    EncryptedSignedMessage::from_json(body)
+        .map_err(bad)?
+        .open(&s.keys.x25519.secret_bytes())
+        .map_err(bad)
+}
+
+/// `POST /user/dealt_share`.
+pub async fn dealt_share(
+    State(s): State<Arc<Server>>,
+    body: Bytes,
+) -> Result<Json<Receipt>, ApiError> {
+    let opened = open(&s, &body)?;
+    let msg = DealtShare::from_json(&opened.message).map_err(rejection)?;
+    let account = msg.account;
+    let me = s.account();
+    let state = s.chain.at(At::Latest).await.map_err(ApiError::internal)?;
+    let (registering, dealt, own) = futures::join!(
+        state.registering(&account),
+        state.client_dealt(&account),
+        state.subgroup_of_tss(&me)
+    );
+    let registering = registering.map_err(ApiError::internal)?;
+    let dealt = dealt.map_err(ApiError::internal)?;
+    let facts = DealtShareFacts {
+        signer: opened.sender,
+        own_subgroup: own.map_err(ApiError::internal)?,
+        registering: registering.as_ref(),
+        dealt: dealt.as_ref(),
+    };
+    let accepted = client_dealt::judge(&msg, &facts).map_err(|e| {
+        tracing::warn!(signer = %opened.sender, %account, "refused a dealt share: {e}");
+        rejection(e)
+    })?;
+    drop(msg);
+    let (subgroup, vk) = (accepted.subgroup, accepted.verifying_key);
+    let n = dealt
+        .as_ref()
+        .map(|d| d.inclusion_block)
+        .expect("judge checked the client-dealt record");
+    let already_confirmed = registering
+        .as_ref()
+        .is_some_and(|r| r.confirmations.contains(&subgroup));
+
+    // The subgroup's other members must hold the same share before anyone keeps it.
+    s.dealt_digests
+        .lock()
+        .expect("not poisoned")
+        .insert(account, accepted.digest);
+    let peers = subgroup_peers(&s, &state, subgroup).await?;
+    drop(state);
+    let check = ShareCheck {
+        account,
+        verifying_key: vk,
+        digest: accepted.digest,
+    };
+    if let Err(e) =
+        futures::future::try_join_all(peers.iter().map(|p| ask_peer(&s, p, &check))).await
+    {
+        s.dealt_digests
+            .lock()
+            .expect("not poisoned")
+            .remove(&account);
+        tracing::warn!(%account, "subgroup check failed: {}", e.message());
+        return Err(e);
+    }
+
+    let key = vk.to_hex();
+    let value = accepted.share.to_bytes();
+    if s.store.exists(&key).map_err(ApiError::internal)? {
+        s.store.replace(&key, &value).map_err(ApiError::internal)?;
+    } else {
+        s.store.reserve(&key).map_err(ApiError::internal)?;
+        if let Err(e) = s.store.put(&key, &value) {
+            let _ = s.store.release(&key);
+            return Err(ApiError::internal(e));
+        }
+    }
+    tracing::info!(%account, subgroup, vk = %key, peers = peers.len(), "stored a dealt share");
+
+    // The committee member of the subgroup for N+1 confirms, as in the DKG flow (the rule
+    // applied to the latest state, as the client computes it: block N+1 need not exist yet).
+    let committee = s
+        .chain
+        .at(At::Latest)
+        .await
+        .map_err(ApiError::internal)?
+        .committee(InclusionBlock(n).committee_block())
+        .await
+        .map_err(ApiError::internal)?;
+    let confirmer = committee
+        .get(subgroup as usize)
+        .is_some_and(|v| v.tss_account.as_slice() == me.0.as_slice());
+    if confirmer && !already_confirmed {
+        let included = s
+            .confirmer
+            .confirm(account, subgroup, vk)
+            .await
+            .map_err(|e| ApiError::new(StatusCode::BAD_GATEWAY, "ConfirmFailed", e))?;
+        tracing::info!(%account, subgroup, block = included.block, "confirmed a dealt key");
+    }
+    let receipt = Receipt::sign(&s.keys.account, account, InclusionBlock(n), subgroup, vk);
+    let json = serde_json::to_vec(&receipt).expect("plain data serializes");
+    s.store
+        .replace(&receipt_key(&account, InclusionBlock(n)), &json)
+        .map_err(ApiError::internal)?;
+    Ok(Json(receipt))
+}
+
+/// The other members of subgroup `g`, from chain state.
+async fn subgroup_peers(
+    s: &Server,
+    state: &crate::chain::ChainAt,
+    g: u8,
+) -> Result<Vec<ServerInfo>, ApiError> {
+    let me = s.account();
+    let stashes = state
+        .signing_group(g)
+        .await
+        .map_err(ApiError::internal)?
+        .unwrap_or_default();
+    Ok(
+        futures::future::try_join_all(stashes.iter().map(|st| state.server(st)))
+            .await
+            .map_err(ApiError::internal)?
+            .into_iter()
+            .flatten()
+            .filter(|i| i.tss_account != me)
+            .collect(),
+    )
+}
+
+/// Asks `peer` whether it holds the share `check` describes, until it answers (it may not have
+/// received its envelope yet) or [`PEER_WAIT`] passes. A signed "same" is the only success.
+async fn ask_peer(s: &Server, peer: &ServerInfo, check: &ShareCheck) -> Result<(), ApiError> {
+    let endpoint = String::from_utf8_lossy(&peer.endpoint).into_owned();
+    let url = format!("http://{endpoint}/user/share_check");
+    let unavailable = |why: String| {
+        ApiError::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "PeerUnavailable",
+            format!("subgroup peer {} ({endpoint}): {why}", peer.tss_account),
+        )
+    };
+    let deadline = Instant::now() + PEER_WAIT;
+    loop {
+        let envelope = EncryptedSignedMessage::seal(
+            &s.keys.account,
+            &check.to_json(),
+            &peer.x25519_public_key,
+            None,
+        )
+        .map_err(|e| unavailable(e.to_string()))?;
+        let answer = s
+            .http
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(envelope.to_json())
+            .send()
+            .await;
+        let retry_why = match answer {
+            Ok(resp) if resp.status().is_success() => {
+                let answer: ShareCheckAnswer = resp
+                    .json()
+                    .await
+                    .map_err(|e| unavailable(format!("not an answer: {e}")))?;
+                return answer
+                    .accept(check, &s.account(), &peer.tss_account)
+                    .map_err(|e| ApiError::new(StatusCode::CONFLICT, "PeerMismatch", e));
+            }
+            Ok(resp) if resp.status() == StatusCode::CONFLICT => "it has no share yet".to_string(),
+            Ok(resp) => {
+                let status = resp.status();
+                let body = resp.text().await.unwrap_or_default();
+                return Err(unavailable(format!("HTTP {status}: {body}")));
+            }
+            Err(e) => e.to_string(),
+        };
+        if Instant::now() > deadline {
+            return Err(unavailable(format!(
+                "no answer in {} s ({retry_why})",
+                PEER_WAIT.as_secs()
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// `POST /user/share_check`.
+pub async fn share_check(
+    State(s): State<Arc<Server>>,
+    body: Bytes,
+) -> Result<Json<ShareCheckAnswer>, ApiError> {
+    let opened = open(&s, &body)?;
+    let check = ShareCheck::from_json(&opened.message).map_err(rejection)?;
+    let state = s.chain.at(At::Latest).await.map_err(ApiError::internal)?;
+    let me = s.account();
+    let (asker, own) = futures::join!(
+        state.subgroup_of_tss(&opened.sender),
+        state.subgroup_of_tss(&me)
+    );
+    client_dealt::judge_check(
+        &opened.sender,
+        asker.map_err(ApiError::internal)?,
+        own.map_err(ApiError::internal)?,
+    )
+    .map_err(rejection)?;
+    let held = s
+        .dealt_digests
+        .lock()
+        .expect("not poisoned")
+        .get(&check.account)
+        .copied();
+    let digest = match held {
+        Some(d) => d,
+        None => stored_digest(&s, &check.account, &check.verifying_key)?
+            .ok_or_else(|| rejection(DealtShareRejection::NoShareYet(check.account)))?,
+    };
+    Ok(Json(ShareCheckAnswer::sign(
+        &s.keys.account,
+        &check,
+        &opened.sender,
+        &digest,
+    )))
+}
+
+/// The digest of the share of `vk` in the store (after a restart the in-memory digests are
+/// gone).
+fn stored_digest(
+    s: &Server,
+    account: &AccountId32,
+    vk: &VerifyingKey,
+) -> Result<Option<[u8; 32]>, ApiError> {
+    let Some(bytes) = s.store.get(&vk.to_hex()).map_err(ApiError::internal)? else {
+        return Ok(None);
+    };
+    let share = KeyShare::from_bytes(&bytes).map_err(ApiError::internal)?;
+    Ok(Some(share_digest(account, &share)))
+}
