@@ -59,6 +59,10 @@ function step(type, title, detail = "", block) {
 
 function onProgress(e) {
   switch (e.type) {
+    case "dealt":
+      return step(e.type, "Key dealt", `one share per subgroup; the commitments fix ${short(e.verifyingKey)}`);
+    case "shareDelivered":
+      return step(e.type, `Share delivered to subgroup ${e.subgroup}`, `${short(e.server)} holds it (signed receipt verified)`);
     case "submitted":
       return step(e.type, "Submitted", "the transaction pool accepted the register call");
     case "inBlock":
@@ -108,22 +112,43 @@ function showResult(r) {
     return tr;
   });
   $("committee").replaceChildren(...rows);
-  if (r.keyShare) {
-    const file = JSON.stringify(
-      {
-        account: r.account,
-        verifyingKey: r.verifyingKey,
-        keyShare: r.keyShare,
-        x25519SecretKey: r.x25519SecretKey,
-      },
-      null,
-      2,
+  if (r.dealtShares) {
+    $("dealt-shares").replaceChildren(
+      ...r.dealtShares.map((d) => {
+        const tr = document.createElement("tr");
+        for (const text of [String(d.subgroup), `${d.endpoint} (${short(d.tssAccount)})`, `✓ signed ${short(d.receipt.signature)}`]) {
+          const td = document.createElement("td");
+          td.textContent = text;
+          tr.append(td);
+        }
+        return tr;
+      }),
     );
-    const link = $("share-download");
-    link.href = URL.createObjectURL(new Blob([file], { type: "application/json" }));
-    link.download = `key-share-${r.verifyingKey.slice(2, 12)}.json`;
-    $("share").hidden = false;
+    $("dealt").hidden = false;
   }
+  if (r.dealtSecretKey) {
+    offerDownload(`dealt-key-${r.verifyingKey.slice(2, 12)}.json`, "Download the key you dealt", {
+      account: r.account,
+      verifyingKey: r.verifyingKey,
+      dealtSecretKey: r.dealtSecretKey,
+    });
+  }
+  if (r.keyShare) {
+    offerDownload(`key-share-${r.verifyingKey.slice(2, 12)}.json`, "Download your key share", {
+      account: r.account,
+      verifyingKey: r.verifyingKey,
+      keyShare: r.keyShare,
+      x25519SecretKey: r.x25519SecretKey,
+    });
+  }
+}
+
+function offerDownload(name, label, content) {
+  const link = $("share-download");
+  link.href = URL.createObjectURL(new Blob([JSON.stringify(content, null, 2)], { type: "application/json" }));
+  link.download = name;
+  link.textContent = label;
+  $("share").hidden = false;
 }
 
 async function programPointer(signer) {
@@ -150,6 +175,7 @@ async function register(ev) {
   $("error").hidden = true;
   $("result").hidden = true;
   $("share").hidden = true;
+  $("dealt").hidden = true;
   $("register").disabled = true;
   $("cancel").disabled = false;
   running = new AbortController();
@@ -171,10 +197,13 @@ async function register(ev) {
       }
     }
     const pointer = await programPointer(signer);
+    const accessMode = document.querySelector('input[name="mode"]:checked').value;
+    const dealtKey = $("dealt-key").value.trim();
     const result = await client.register({
       signer,
       programs: [{ pointer }],
-      accessMode: document.querySelector('input[name="mode"]:checked').value,
+      accessMode,
+      ...(accessMode === "clientDealt" && dealtKey ? { dealtSecretKey: dealtKey } : {}),
       waitFor: $("wait-for").value,
       signal: running.signal,
       onProgress,
@@ -198,6 +227,12 @@ document.querySelectorAll('input[name="program"]').forEach((r) =>
   }),
 );
 $("program-file").disabled = true;
+document.querySelectorAll('input[name="mode"]').forEach((r) =>
+  r.addEventListener("change", () => {
+    $("dealt-key").disabled = document.querySelector('input[name="mode"]:checked').value !== "clientDealt";
+  }),
+);
+$("dealt-key").disabled = true;
 
 const params = new URLSearchParams(location.search);
 if (params.get("node")) $("node").value = params.get("node");

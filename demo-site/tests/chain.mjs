@@ -82,3 +82,17 @@ export async function registeredOnChain(vk) {
   }
   return { accessMode, programs, programModificationAccount: "0x" + hex(v.slice(i, i + 32)) };
 }
+
+/** `DealtKeys[vk]` (ours): the number of share commitments recorded for a client-dealt key, or
+ * `null` when the chain holds none. */
+export async function dealtCommitmentsOnChain(vk) {
+  const prefix = "0x" + twox128("Registry") + twox128("DealtKeys");
+  const suffix = "84" + vk.replace(/^0x/, "").toLowerCase();
+  const keys = await rpc("state_getKeysPaged", [prefix, 1000, null]);
+  const key = keys.find((k) => k.endsWith(suffix) && k.length === prefix.length + 32 + suffix.length);
+  if (!key) return null;
+  const v = fromHex(await rpc("state_getStorage", [key]));
+  const count = v[0] >> 2; // Compact (< 64)
+  if (v.length !== 1 + 33 * count) throw new Error(`DealtKeys[${vk}] has ${v.length} bytes`);
+  return count;
+}

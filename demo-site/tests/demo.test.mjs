@@ -1,6 +1,6 @@
 // The demo page in headless Debian Chromium (playwright-core, no browser download), against the
-// running devnet: a Public and a Private registration (the displayed key is checked against
-// `Registered` read straight from the node), an unfunded account's error, the layout at
+// running devnet: a Public, a Private and a client-dealt registration (the displayed key is
+// checked against `Registered` read straight from the node), an unfunded account's error, the layout at
 // 1280×800 and at phone width. Screenshots go to $SCREENSHOTS_DIR (default .devnet/screenshots).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -10,7 +10,15 @@ import { fileURLToPath } from "node:url";
 import { launchChromium } from "../../scripts/headless-chromium.mjs";
 import { keyShareVerifyingKey } from "entropy-register";
 import { serve } from "../serve.mjs";
-import { registeredOnChain } from "./chain.mjs";
+import { createECDH } from "node:crypto";
+import { dealtCommitmentsOnChain, registeredOnChain } from "./chain.mjs";
+
+/** The compressed secp256k1 public key of a hex secret, by Node's own crypto. */
+function createPublicKeyOf(secretHex) {
+  const ecdh = createECDH("secp256k1");
+  ecdh.setPrivateKey(Buffer.from(secretHex.replace(/^0x/, ""), "hex"));
+  return "0x" + ecdh.getPublicKey("hex", "compressed");
+}
 
 const repo = fileURLToPath(new URL("../..", import.meta.url));
 const shots = process.env.SCREENSHOTS_DIR ?? join(repo, ".devnet", "screenshots");
@@ -124,6 +132,34 @@ test("Private registration with an uploaded program: the downloaded share is of 
   assert.equal(keyShareVerifyingKey(file.keyShare), vk, "the share is a share of the registered key");
 
   await page.screenshot({ path: join(shots, "private-1280x800.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("Client-dealt registration: the page deals the key, every server gets its share", async () => {
+  const { page, errors } = await open();
+  await register(page, { mode: "clientDealt" });
+  assert.equal(await page.isVisible("#error"), false, await page.textContent("#error"));
+  const vk = (await page.textContent("#vk")).trim();
+  assert.equal((await page.textContent("#mode")).trim(), "clientDealt");
+  const onChain = await registeredOnChain(vk);
+  assert.ok(onChain, `Registered[${vk}] is not on chain`);
+  assert.equal(await dealtCommitmentsOnChain(vk), 2, "DealtKeys[vk] holds one commitment per subgroup");
+
+  const types = (await steps(page)).map((x) => x.type);
+  assert.equal(types.indexOf("dealt") < types.indexOf("submitted"), true, `${types}`);
+  assert.equal(types.filter((t) => t === "shareDelivered").length, 4, `${types}`);
+  assert.equal(types.filter((t) => t === "confirmation").length, 2, `${types}`);
+  assert.equal(await page.locator("#dealt-shares tr").count(), 4);
+
+  // The page generated the key: the download holds it, and its public key is the registered one.
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#share-download")]);
+  const file = JSON.parse(await readFile(await download.path(), "utf8"));
+  assert.equal(file.verifyingKey, vk);
+  const pub = createPublicKeyOf(file.dealtSecretKey);
+  assert.equal(pub, vk, "the downloaded key is the registered key");
+
+  await page.screenshot({ path: join(shots, "client-dealt-1280x800.png"), fullPage: true });
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -16,6 +16,8 @@ export type ErrorCode =
   | "ServerUnreachable"
   | "SignerFailed"
   | "ProgramExists"
+  | "ShareRefused"
+  | "KeyAlreadyRegistered"
   | "NotInitialized"
   | "Internal";
 
@@ -29,7 +31,8 @@ export type Signer =
 /**
  * A wallet-style signer: the client never sees a secret. `signPayload` gets the transaction's
  * signer payload (hex) and must resolve to an sr25519 signature (hex) by `address`.
- * Public mode only (in Private mode the user signs every DKG message).
+ * Public mode only (in Private mode the user signs every DKG message, in client-dealt mode
+ * the envelope of every share).
  */
 export interface ExternalSigner {
   address: string;
@@ -44,9 +47,13 @@ export interface ProgramInstance {
 }
 
 export type ProgressEvent =
+  /** Client-dealt mode, first: the key is split; its commitments fix `verifyingKey`. */
+  | { type: "dealt"; verifyingKey: string }
   | { type: "submitted" }
   | { type: "inBlock"; block: number }
   | { type: "committee"; block: number; members: CommitteeMember[] }
+  /** Client-dealt mode: a server holds its share (its signed receipt verified). */
+  | { type: "shareDelivered"; subgroup: number; server: string }
   | { type: "confirmation"; block: number; subgroup: number; server: string }
   | { type: "registered"; block: number; verifyingKey: string }
   /** Only with `waitFor: "finalized"` (the default): the registration block is final. */
@@ -63,10 +70,16 @@ export interface RegisterOptions {
   /** 1 to 5 programs; each must exist on chain. */
   programs: ProgramInstance[];
   /** "public" (default): the servers hold every share. "private": the user takes part in the
-   * DKG and keeps its own share (returned as `keyShare`). */
-  accessMode?: "public" | "private";
+   * DKG and keeps its own share (returned as `keyShare`). "clientDealt": no DKG; the client
+   * splits a secp256k1 key (imported or generated) into one share per subgroup, registers
+   * the shares' commitments (which fix the key) and sends every server its share encrypted;
+   * needs a signer whose key the client holds. */
+  accessMode?: AccessMode;
   /** Private mode: the user's x25519 secret (hex); generated when absent. */
   x25519SecretKey?: string;
+  /** Client-dealt mode: the secp256k1 secret key to deal (hex, 32 bytes); generated (and
+   * returned as `dealtSecretKey`) when absent. */
+  dealtSecretKey?: string;
   /** Blocks to wait after inclusion (default 20). */
   timeoutBlocks?: number;
   /** Default `"finalized"`. */
@@ -74,6 +87,8 @@ export interface RegisterOptions {
   signal?: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
 }
+
+export type AccessMode = "public" | "private" | "clientDealt";
 
 export interface CommitteeMember {
   subgroup: number;
@@ -99,13 +114,24 @@ export interface VerifiedMember extends CommitteeMember {
   receipt: Receipt;
 }
 
+/** Client-dealt mode: a server that received its share. */
+export interface DeliveredShare extends CommitteeMember {
+  /** Its signed receipt for the share, verified against on-chain accounts. */
+  receipt: Receipt;
+}
+
 export interface RegisterResult {
   account: string;
-  accessMode: "public" | "private";
+  accessMode: AccessMode;
   /** Private mode: the user's key share (hex). Keep it secret. */
   keyShare?: string;
   /** Private mode: the user's x25519 secret (hex). Keep it secret. */
   x25519SecretKey?: string;
+  /** Client-dealt mode: every server of every subgroup, with its receipt. */
+  dealtShares?: DeliveredShare[];
+  /** Client-dealt mode with a generated key: the dealt secp256k1 secret (hex). Keep it secret,
+   * or discard it (the servers hold every share). */
+  dealtSecretKey?: string;
   /** 0x + 33-byte compressed secp256k1 key. */
   verifyingKey: string;
   ethereumAddress: string;
@@ -156,7 +182,9 @@ export interface GeneratedAccount {
 }
 
 export interface RegisteredInfo {
-  accessMode: "public" | "private";
+  accessMode: AccessMode;
+  /** Client-dealt keys: the share commitments recorded on chain (hex), else null. */
+  commitments: string[] | null;
   programs: { pointer: string; config: string }[];
   programModificationAccount: string;
 }

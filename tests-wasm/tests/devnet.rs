@@ -1,4 +1,4 @@
-//! The client against the running devnet: Public and Private registrations verified end to end, the read
+//! The client against the running devnet: Public, Private and client-dealt registrations verified end to end, the read
 //! helpers, and every refusal a dapp can meet (unknown program, too many / no programs, an
 //! unfunded account, a bad URL, an unreachable node, timeout, abort, already submitted).
 //! Runs in Node (default) and in browsers (`WASM_BINDGEN_USE_BROWSER=1`).
@@ -451,4 +451,152 @@ async fn transfer_and_store_program_refuse_bad_input() {
         .await
         .unwrap_err();
     assert_eq!(code(&e), "InsufficientFunds", "{e:?}");
+}
+
+/// A funded fresh account (10 units from //Ferdie): its signer spec.
+async fn funded_account(c: &entropy_register_wasm::Client) -> serde_json::Value {
+    let fresh = json(&entropy_register_wasm::generate_account());
+    c.transfer(js(json!({
+        "signer": {"uri": "//Ferdie"},
+        "to": fresh["address"],
+        "amount": "100000000000",
+    })))
+    .await
+    .expect("Ferdie pays");
+    json!({"secretKey": fresh["secretKey"]})
+}
+
+/// The compressed public key of a secp256k1 secret, computed here (not by the client).
+fn public_key(secret: &[u8; 32]) -> String {
+    use k256::elliptic_curve::sec1::ToEncodedPoint;
+    let pk = k256::SecretKey::from_slice(secret).unwrap().public_key();
+    entropy_register_core::hex::encode_0x(pk.to_encoded_point(true).as_bytes())
+}
+
+#[wasm_bindgen_test]
+async fn client_dealt_registration_of_an_imported_key() {
+    let c = client().await;
+    let signer = funded_account(&c).await;
+    let mut secret = [0u8; 32];
+    for b in secret.iter_mut() {
+        *b = (js_sys::Math::random() * 256.0) as u8;
+    }
+    secret[0] &= 0x7f; // below the curve order
+    let expected_vk = public_key(&secret);
+    let (log, on_progress) = progress_log();
+    let opts = json!({
+        "signer": signer,
+        "programs": [{"pointer": GENESIS_PROGRAM}],
+        "accessMode": "clientDealt",
+        "dealtSecretKey": entropy_register_core::hex::encode_0x(&secret),
+    });
+    let out = json(
+        &c.register(with(opts.clone(), "onProgress", &on_progress))
+            .await
+            .expect("a client-dealt registration"),
+    );
+    assert_eq!(out["accessMode"], "clientDealt");
+    assert_eq!(
+        out["verifyingKey"], expected_vk,
+        "the registered key is the dealt key"
+    );
+    assert!(
+        out.get("dealtSecretKey").is_none(),
+        "an imported key is not echoed"
+    );
+    assert!(out.get("keyShare").is_none());
+    // Every server of each subgroup received its share and signed a receipt for this key.
+    let shares = out["dealtShares"].as_array().expect("delivered shares");
+    assert_eq!(shares.len(), 4, "{out}");
+    for g in 0..2u64 {
+        assert_eq!(shares.iter().filter(|s| s["subgroup"] == g).count(), 2);
+    }
+    for s in shares {
+        assert_eq!(s["receipt"]["subgroup"], s["subgroup"]);
+        assert_eq!(s["receipt"]["verifying_key"], expected_vk);
+        // The server answers that it holds a share of the key, of its own subgroup.
+        let url = format!(
+            "http://{}/user/key/{}",
+            s["endpoint"].as_str().unwrap(),
+            expected_vk
+        );
+        let held: serde_json::Value = gloo_net::http::Request::get(&url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(held["partyIndex"], s["subgroup"], "{url}: {held}");
+    }
+    assert_eq!(out["committee"].as_array().unwrap().len(), 2);
+    let kinds = kinds(&log);
+    assert_eq!(
+        kinds.first().map(String::as_str),
+        Some("dealt"),
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "shareDelivered").count(),
+        4,
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "confirmation").count(),
+        2,
+        "{kinds:?}"
+    );
+    assert_eq!(
+        &kinds[kinds.len() - 2..],
+        ["registered", "finalized"],
+        "{kinds:?}"
+    );
+    let info = json(&c.registered_info(expected_vk.clone()).await.unwrap());
+    assert_eq!(info["accessMode"], "clientDealt");
+    assert_eq!(info["commitments"].as_array().unwrap().len(), 2);
+
+    // The same key cannot be registered again.
+    let again = c.register(js(opts)).await.unwrap_err();
+    assert_eq!(code(&again), "KeyAlreadyRegistered");
+}
+
+#[wasm_bindgen_test]
+async fn client_dealt_generated_key_and_refusals() {
+    let c = client().await;
+    let signer = funded_account(&c).await;
+    let out = json(
+        &c.register(js(json!({
+            "signer": signer,
+            "programs": [{"pointer": GENESIS_PROGRAM}],
+            "accessMode": "clientDealt",
+            "waitFor": "inBlock",
+        })))
+        .await
+        .expect("a client-dealt registration with a generated key"),
+    );
+    let secret = out["dealtSecretKey"]
+        .as_str()
+        .expect("the generated key is returned");
+    let secret: [u8; 32] = entropy_register_core::hex::decode_array(secret).unwrap();
+    assert_eq!(out["verifyingKey"], public_key(&secret));
+    assert_eq!(out["dealtShares"].as_array().unwrap().len(), 4);
+
+    // Refused before anything is signed.
+    let base = json!({"signer": {"uri": fresh_uri()}, "programs": [{"pointer": GENESIS_PROGRAM}]});
+    let refused = |extra: serde_json::Value| {
+        let mut o = base.clone();
+        for (k, v) in extra.as_object().unwrap() {
+            o[k] = v.clone();
+        }
+        o
+    };
+    for bad in [
+        json!({"accessMode": "clientDealt", "dealtSecretKey": format!("0x{}", "00".repeat(32))}),
+        json!({"accessMode": "clientDealt", "dealtSecretKey": format!("0x{}", "ff".repeat(32))}),
+        json!({"accessMode": "public", "dealtSecretKey": format!("0x{}", "11".repeat(32))}),
+        json!({"accessMode": "clientDealt", "x25519SecretKey": format!("0x{}", "11".repeat(32))}),
+    ] {
+        let e = c.register(js(refused(bad.clone()))).await.unwrap_err();
+        assert_eq!(code(&e), "InvalidInput", "{bad}");
+    }
 }

@@ -42,6 +42,15 @@ pub struct Dealt {
     pub shares: Vec<KeyShare>,
 }
 
+/// A fresh random secp256k1 secret key (32 bytes, big-endian, nonzero and below the order), for
+/// a user who deals a new key and keeps it.
+pub fn generate_secret() -> zeroize::Zeroizing<[u8; 32]> {
+    let s = SecretScalar::<Secp256k1>::random(&mut rand_core::OsRng);
+    let mut out = zeroize::Zeroizing::new([0u8; 32]);
+    out.copy_from_slice(&s.as_ref().to_be_bytes());
+    out
+}
+
 /// Deals `secret` (32 bytes, big-endian; a fresh random key when `None`) into `subgroups`
 /// additive shares.
 pub fn deal(secret: Option<&[u8; 32]>, subgroups: usize) -> Result<Dealt, DealingError> {
@@ -177,6 +186,9 @@ mod tests {
             Err(DealingError::Commitments(CommitmentsError::ShareCount(1)))
         );
         assert_eq!(deal(None, 1).err(), Some(DealingError::ShareCount(1)));
+        let fresh = generate_secret();
+        assert_ne!(*fresh, generate_secret()[..]);
+        assert!(deal(Some(&fresh), 2).is_ok());
         assert_eq!(deal(None, 17).err(), Some(DealingError::ShareCount(17)));
         // Zero and out-of-range secrets.
         assert_eq!(

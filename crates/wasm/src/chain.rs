@@ -2,14 +2,14 @@
 //! request/response RPC methods, storage read by the core's typed keys, `register` signed by the
 //! core's sr25519 pair, and blocks followed through the finalized-heads subscription (no timers).
 
-use codec::{Decode, Encode};
+use codec::Decode;
+use entropy_register_core::commitments::Commitments;
 use entropy_register_core::committee::{select_committee, CommitteeBlock};
 use entropy_register_core::events::RegistryEvent;
 use entropy_register_core::keys::Sr25519Pair;
 use entropy_register_core::storage;
 use entropy_register_core::types::{
-    AccountId32, ConfirmRegisterArgs, RegisterArgs, RegisteredInfo, RegisteringDetails, ServerInfo,
-    VerifyingKey,
+    AccountId32, ConfirmRegisterArgs, RegisteredInfo, RegisteringDetails, ServerInfo, VerifyingKey,
 };
 use entropy_register_core::verify::SeenConfirmation;
 use entropy_register_subxt::DevnetConfig;
@@ -132,6 +132,28 @@ impl Chain {
         Ok(())
     }
 
+    /// Fails with `ChainVersionMismatch` unless the runtime has `Registry.{call}` at `index`.
+    pub async fn ensure_call(
+        &self,
+        call: &str,
+        index: u8,
+        op: &'static str,
+    ) -> Result<(), ClientError> {
+        let at = self.latest(op).await?;
+        let md = at.block.metadata();
+        match md
+            .pallet_by_name(REGISTRY_PALLET.0)
+            .and_then(|p| p.call_variant_by_name(call).map(|v| v.index))
+        {
+            Some(i) if i == index => Ok(()),
+            _ => Err(ClientError::new(
+                Code::ChainVersionMismatch,
+                op,
+                format!("the chain has no Registry.{call} as call {index}: it does not support this mode"),
+            )),
+        }
+    }
+
     /// The state at the latest finalized block.
     pub async fn latest(&self, op: &'static str) -> Result<State, ClientError> {
         let block = self
@@ -150,19 +172,6 @@ impl Chain {
             .await
             .map_err(|e| unreachable_err(op)(e.to_string()))?;
         Ok(State { block })
-    }
-
-    /// Signs and submits `register`; see [`Chain::submit`].
-    pub async fn register(
-        &self,
-        signing: Signing<'_>,
-        args: &RegisterArgs,
-        wait_for: WaitFor,
-        on_submitted: impl FnOnce(),
-    ) -> Result<u32, ClientError> {
-        let call = RawCall::new(REGISTRY_PALLET.0, "register", args.encode());
-        self.submit(signing, &call, wait_for, on_submitted, "register")
-            .await
     }
 
     /// Signs and submits a call, waits until it is in a best block (`WaitFor::InBlock`) or a
@@ -365,6 +374,15 @@ impl State {
         op: &'static str,
     ) -> Result<Option<RegisteredInfo>, ClientError> {
         self.get(storage::registered(vk), "Registered", op).await
+    }
+
+    /// `DealtKeys[vk]`: the commitments of a registered client-dealt key.
+    pub async fn dealt_keys(
+        &self,
+        vk: &VerifyingKey,
+        op: &'static str,
+    ) -> Result<Option<Commitments>, ClientError> {
+        self.get(storage::dealt_keys(vk), "DealtKeys", op).await
     }
 
     /// `SigningGroups[g]`.

@@ -255,13 +255,16 @@ impl Client {
             entropy_register_core::hex::decode(&verifying_key).map_err(|e| bad(e.to_string()))?;
         let vk = VerifyingKey::from_bytes(&bytes).map_err(|e| bad(e.to_string()))?;
         let state = self.chain.latest("registeredInfo").await?;
+        let dealt = state.dealt_keys(&vk, "registeredInfo").await?;
         Ok(match state.registered(&vk, "registeredInfo").await? {
             None => JsValue::NULL,
             Some(i) => to_js(&serde_json::json!({
-                "accessMode": match i.key_visibility {
-                    entropy_register_core::types::KeyVisibility::Public => "public",
-                    entropy_register_core::types::KeyVisibility::Private(_) => "private",
+                "accessMode": match (&dealt, i.key_visibility) {
+                    (Some(_), _) => "clientDealt",
+                    (None, entropy_register_core::types::KeyVisibility::Public) => "public",
+                    (None, entropy_register_core::types::KeyVisibility::Private(_)) => "private",
                 },
+                "commitments": dealt,
                 "programs": i.programs_data.iter().map(|p| serde_json::json!({
                     "pointer": entropy_register_core::hex::encode_0x(&p.program_pointer),
                     "config": entropy_register_core::hex::encode_0x(&p.program_config),

@@ -38,6 +38,10 @@ pub enum Code {
     SignerFailed,
     /// `storeProgram`: the same program is already stored.
     ProgramExists,
+    /// Client-dealt mode: a server refused the share sent to it.
+    ShareRefused,
+    /// Client-dealt mode: the dealt key is already registered.
+    KeyAlreadyRegistered,
 }
 
 impl Code {
@@ -60,6 +64,8 @@ impl Code {
             Code::ServerUnreachable => "ServerUnreachable",
             Code::SignerFailed => "SignerFailed",
             Code::ProgramExists => "ProgramExists",
+            Code::ShareRefused => "ShareRefused",
+            Code::KeyAlreadyRegistered => "KeyAlreadyRegistered",
         }
     }
 }
@@ -120,6 +126,8 @@ pub fn classify_tx_error(text: &str) -> Code {
     let t = text.to_ascii_lowercase();
     if t.contains("alreadysubmitted") {
         Code::AlreadySubmitted
+    } else if t.contains("keyalreadyregistered") {
+        Code::KeyAlreadyRegistered
     } else if t.contains("inability to pay") || t.contains("payment") || t.contains("funds") {
         Code::InsufficientFunds
     } else if t.contains("dropped") || t.contains("usurped") || t.contains("retracted") {

@@ -13,6 +13,8 @@ mod chain;
 #[cfg(target_arch = "wasm32")]
 mod client;
 #[cfg(target_arch = "wasm32")]
+mod dealt;
+#[cfg(target_arch = "wasm32")]
 mod dkg;
 #[cfg(target_arch = "wasm32")]
 mod flow;

@@ -1,9 +1,11 @@
 //! The options of `register` as JS passes them, and their validation: everything is checked
 //! here, before anything is signed or sent.
 
+use entropy_register_core::dealing::{deal, generate_secret, Dealt};
 use entropy_register_core::keys::{Sr25519Pair, X25519Keypair};
 use entropy_register_core::types::{
     AccountId32, KeyVisibility, ProgramInstance, ProgramsData, RegisterArgs, MAX_PROGRAMS,
+    SIGNING_PARTY_SIZE,
 };
 use serde::Deserialize;
 
@@ -58,6 +60,10 @@ pub struct RegisterOptions {
     /// Private mode: the user's x25519 secret (hex, 32 bytes); generated when absent.
     #[serde(default)]
     pub x25519_secret_key: Option<String>,
+    /// Client-dealt mode: the secp256k1 secret key to deal (hex, 32 bytes); generated when
+    /// absent.
+    #[serde(default)]
+    pub dealt_secret_key: Option<String>,
     /// Blocks to wait after inclusion.
     #[serde(default)]
     pub timeout_blocks: Option<u32>,
@@ -226,6 +232,16 @@ pub struct RegisterRequest {
     pub wait_for: WaitFor,
     /// Private mode: the user's Noise / DKG key (named in the call).
     pub x25519: Option<X25519Keypair>,
+    /// Client-dealt mode: the dealing.
+    pub dealing: Option<Dealing>,
+}
+
+/// A client-dealt registration's key, split.
+pub struct Dealing {
+    /// The shares and their commitments.
+    pub dealt: Dealt,
+    /// The key that was dealt, when the client generated it (it is returned to the caller).
+    pub generated_secret: Option<zeroize::Zeroizing<[u8; 32]>>,
 }
 
 fn invalid(msg: impl Into<String>) -> ClientError {
@@ -301,8 +317,46 @@ fn pair(spec: &SignerSpec) -> Result<Sr25519Pair, ClientError> {
 /// Validates the options; `external_signer` says whether `signer.signPayload` is a function.
 pub fn parse(o: RegisterOptions, external_signer: bool) -> Result<RegisterRequest, ClientError> {
     let signer = signer(&o.signer, external_signer)?;
+    let mode = o.access_mode.as_deref().unwrap_or("public");
+    if o.dealt_secret_key.is_some() && mode != "clientDealt" {
+        return Err(invalid(
+            "dealtSecretKey is only used with accessMode 'clientDealt'",
+        ));
+    }
+    let dealing = if mode == "clientDealt" {
+        if external_signer {
+            return Err(invalid(
+                "accessMode 'clientDealt' needs the account's key (uri, mnemonic or secretKey): \
+                 the user signs the envelope of every share, which an external signer cannot do",
+            ));
+        }
+        if o.x25519_secret_key.is_some() {
+            return Err(invalid(
+                "x25519SecretKey is only used with accessMode 'private'",
+            ));
+        }
+        let (secret, generated) = match &o.dealt_secret_key {
+            Some(h) => (
+                zeroize::Zeroizing::new(
+                    entropy_register_core::hex::decode_array::<32>(h)
+                        .map_err(|e| invalid(format!("dealtSecretKey: {e}")))?,
+                ),
+                false,
+            ),
+            None => (generate_secret(), true),
+        };
+        let dealt = deal(Some(&secret), SIGNING_PARTY_SIZE)
+            .map_err(|e| invalid(format!("dealtSecretKey: {e}")))?;
+        Some(Dealing {
+            dealt,
+            generated_secret: generated.then_some(secret),
+        })
+    } else {
+        None
+    };
     let x25519 =
-        match o.access_mode.as_deref().unwrap_or("public") {
+        match mode {
+            "clientDealt" => None,
             "public" => {
                 if o.x25519_secret_key.is_some() {
                     return Err(invalid(
@@ -324,7 +378,7 @@ pub fn parse(o: RegisterOptions, external_signer: bool) -> Result<RegisterReques
             }),
             other => {
                 return Err(invalid(format!(
-                    "accessMode must be 'public' or 'private', got {other:?}"
+                    "accessMode must be 'public', 'private' or 'clientDealt', got {other:?}"
                 )))
             }
         };
@@ -383,6 +437,7 @@ pub fn parse(o: RegisterOptions, external_signer: bool) -> Result<RegisterReques
         timeout_blocks,
         wait_for: WaitFor::parse(o.wait_for.as_deref(), "register")?,
         x25519,
+        dealing,
     })
 }
 
@@ -405,6 +460,7 @@ mod tests {
                 .collect(),
             access_mode: None,
             x25519_secret_key: None,
+            dealt_secret_key: None,
             timeout_blocks: None,
             wait_for: None,
         }
@@ -437,6 +493,41 @@ mod tests {
         let mut o = opts(1);
         o.x25519_secret_key = Some(format!("0x{}", "22".repeat(32)));
         assert_eq!(parse(o, false).err().unwrap().code, Code::InvalidInput);
+        // Client-dealt: a generated key is returned, an imported one is not; bad keys refused.
+        let mut o = opts(1);
+        o.access_mode = Some("clientDealt".into());
+        let r = parse(o, false).unwrap();
+        assert_eq!(r.args.key_visibility, KeyVisibility::Public);
+        let d = r.dealing.expect("a dealing");
+        assert!(d.generated_secret.is_some());
+        assert_eq!(d.dealt.shares.len(), SIGNING_PARTY_SIZE);
+        let mut o = opts(1);
+        o.access_mode = Some("clientDealt".into());
+        o.dealt_secret_key = Some(format!("0x{}", "00".repeat(31) + "01"));
+        let d = parse(o, false).unwrap().dealing.unwrap();
+        assert!(d.generated_secret.is_none());
+        assert_eq!(
+            entropy_register_core::hex::encode(
+                d.dealt.commitments.verifying_key().unwrap().as_bytes()
+            ),
+            "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"
+        );
+        for bad in ["00".repeat(32), "ff".repeat(32), "12".into()] {
+            let mut o = opts(1);
+            o.access_mode = Some("clientDealt".into());
+            o.dealt_secret_key = Some(bad);
+            assert_eq!(parse(o, false).err().unwrap().code, Code::InvalidInput);
+        }
+        let mut o = opts(1);
+        o.dealt_secret_key = Some(format!("0x{}", "11".repeat(32)));
+        assert_eq!(parse(o, false).err().unwrap().code, Code::InvalidInput);
+        let mut o = opts(1);
+        o.access_mode = Some("clientDealt".into());
+        o.signer = SignerSpec {
+            address: Some("5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY".into()),
+            ..Default::default()
+        };
+        assert_eq!(parse(o, true).err().unwrap().code, Code::InvalidInput);
         let mut o = opts(1);
         o.signer.mnemonic = Some("x".into());
         assert_eq!(parse(o, false).err().unwrap().code, Code::InvalidInput);

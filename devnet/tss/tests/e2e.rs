@@ -672,8 +672,14 @@ async fn client_dealt_rejections_then_registration(ctx: &mut Ctx) {
         EncryptedSignedMessage::seal(&user, &share0.to_json(), &x25519("alice"), None).unwrap();
     let last = env.hpke_message.ciphertext.len() - 1;
     env.hpke_message.ciphertext[last] ^= 1;
-    ctx.refused("alice", path, env.to_json().into_bytes(), 400, "Hpke(OpenError)")
-        .await;
+    ctx.refused(
+        "alice",
+        path,
+        env.to_json().into_bytes(),
+        400,
+        "Hpke(OpenError)",
+    )
+    .await;
     // A server of the other subgroup asking alice to compare.
     let check = ShareCheck {
         account: user.account(),
