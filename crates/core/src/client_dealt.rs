@@ -31,7 +31,7 @@ pub struct DealtShare {
     /// The subgroup the share is for.
     pub subgroup: u8,
     /// The serialized key share (the DKG share format), hex.
-    #[serde(with = "bytes_hex")]
+    #[serde(with = "crate::hex::serde_bytes")]
     pub share: Vec<u8>,
 }
 
@@ -44,19 +44,6 @@ impl core::fmt::Debug for DealtShare {
             self.subgroup,
             self.share.len()
         )
-    }
-}
-
-mod bytes_hex {
-    use alloc::string::String;
-    use alloc::vec::Vec;
-    use serde::{Deserialize, Deserializer, Serializer};
-    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&crate::hex::encode_0x(v))
-    }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        let s = zeroize::Zeroizing::new(String::deserialize(d)?);
-        crate::hex::decode(&s).map_err(serde::de::Error::custom)
     }
 }
 
@@ -242,20 +229,8 @@ pub struct ShareCheck {
     /// The key of the registration.
     pub verifying_key: VerifyingKey,
     /// The asking server's digest.
-    #[serde(with = "digest_hex")]
+    #[serde(with = "crate::hex::serde_array")]
     pub digest: [u8; 32],
-}
-
-mod digest_hex {
-    use alloc::string::String;
-    use serde::{Deserialize, Deserializer, Serializer};
-    pub fn serialize<S: Serializer>(v: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&crate::hex::encode_0x(v))
-    }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
-        let s = String::deserialize(d)?;
-        crate::hex::decode_array(&s).map_err(serde::de::Error::custom)
-    }
 }
 
 impl ShareCheck {
@@ -293,7 +268,7 @@ pub struct ShareCheckAnswer {
     pub same: bool,
     /// sr25519 signature over the domain, the account, the asker, the server, the asker's
     /// digest and `same`.
-    #[serde(with = "crate::verify::sig_hex")]
+    #[serde(with = "crate::hex::serde_array")]
     pub signature: [u8; 64],
 }
 

@@ -132,22 +132,11 @@ pub struct EncryptedSignedMessage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HpkeMessage {
     /// AEAD ciphertext ‖ tag.
-    #[serde(with = "hex0x")]
+    #[serde(with = "crate::hex::serde_bytes")]
     pub ciphertext: Vec<u8>,
     /// The sender's ephemeral X25519 public key (32 bytes).
-    #[serde(with = "hex0x")]
+    #[serde(with = "crate::hex::serde_bytes")]
     pub encapsulation: Vec<u8>,
-}
-
-mod hex0x {
-    use serde::{Deserialize, Deserializer, Serializer};
-    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&crate::hex::encode_0x(v))
-    }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        let s = String::deserialize(d)?;
-        crate::hex::decode(&s).map_err(serde::de::Error::custom)
-    }
 }
 
 /// What an opened envelope yields: the payload and its authenticated sender.

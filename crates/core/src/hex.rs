@@ -65,3 +65,40 @@ pub fn encode_0x(bytes: &[u8]) -> String {
     s.push_str(&encode(bytes));
     s
 }
+
+/// Serde for byte strings as `0x` hex (JSON): `#[serde(with = "crate::hex::serde_bytes")]`.
+/// The decoded text is zeroized (the bytes may be a key share).
+#[cfg(feature = "std")]
+pub mod serde_bytes {
+    use alloc::string::String;
+    use alloc::vec::Vec;
+    use serde::{Deserialize, Deserializer, Serializer};
+    /// Serializes as `0x` hex.
+    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::encode_0x(v))
+    }
+    /// Parses hex (`0x` optional).
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let s = zeroize::Zeroizing::new(String::deserialize(d)?);
+        super::decode(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Serde for fixed-size byte arrays as `0x` hex (JSON):
+/// `#[serde(with = "crate::hex::serde_array")]`.
+#[cfg(feature = "std")]
+pub mod serde_array {
+    use alloc::string::String;
+    use serde::{Deserialize, Deserializer, Serializer};
+    /// Serializes as `0x` hex.
+    pub fn serialize<S: Serializer, const N: usize>(v: &[u8; N], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::encode_0x(v))
+    }
+    /// Parses hex (`0x` optional) of exactly `N` bytes.
+    pub fn deserialize<'de, D: Deserializer<'de>, const N: usize>(
+        d: D,
+    ) -> Result<[u8; N], D::Error> {
+        let s = String::deserialize(d)?;
+        super::decode_array(&s).map_err(serde::de::Error::custom)
+    }
+}

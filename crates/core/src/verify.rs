@@ -231,19 +231,8 @@ pub struct Receipt {
     /// The server's TSS account.
     pub server: AccountId32,
     /// sr25519 signature over the statement.
-    #[serde(with = "sig_hex")]
+    #[serde(with = "crate::hex::serde_array")]
     pub signature: [u8; 64],
-}
-
-pub(crate) mod sig_hex {
-    use serde::{Deserialize, Deserializer, Serializer};
-    pub fn serialize<S: Serializer>(v: &[u8; 64], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&crate::hex::encode_0x(v))
-    }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 64], D::Error> {
-        let s = String::deserialize(d)?;
-        crate::hex::decode_array(&s).map_err(serde::de::Error::custom)
-    }
 }
 
 impl Receipt {
