@@ -373,6 +373,18 @@ impl ChainAt {
         self.get("SigningGroups", storage::signing_groups(g)).await
     }
 
+    /// The servers of subgroup `g` (`SigningGroups[g]` → `ThresholdServers`), storage order.
+    pub async fn subgroup_servers(&self, g: u8) -> Result<Vec<ServerInfo>, ChainError> {
+        let stashes = self.signing_group(g).await?.unwrap_or_default();
+        Ok(
+            futures::future::try_join_all(stashes.iter().map(|s| self.server(s)))
+                .await?
+                .into_iter()
+                .flatten()
+                .collect(),
+        )
+    }
+
     /// The subgroup of the server whose TSS account is `tss` (`None` if it is not a server).
     pub async fn subgroup_of_tss(&self, tss: &AccountId32) -> Result<Option<u8>, ChainError> {
         let stash: Option<AccountId32> = self

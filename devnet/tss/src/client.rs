@@ -308,17 +308,8 @@ pub async fn register_client_dealt(
 /// The servers of each subgroup (index = subgroup), from the latest state.
 pub async fn subgroup_servers(chain: &Chain) -> Result<Vec<Vec<ServerInfo>>, ChainError> {
     let state = chain.at(At::Latest).await?;
-    let mut groups = Vec::new();
-    for g in 0..SIGNING_PARTY_SIZE as u8 {
-        let stashes = state.signing_group(g).await?.unwrap_or_default();
-        let servers = futures::future::try_join_all(stashes.iter().map(|s| state.server(s)))
-            .await?
-            .into_iter()
-            .flatten()
-            .collect();
-        groups.push(servers);
-    }
-    Ok(groups)
+    futures::future::try_join_all((0..SIGNING_PARTY_SIZE as u8).map(|g| state.subgroup_servers(g)))
+        .await
 }
 
 /// Sends every server of subgroup `g` the share `g` of `dealt` (an envelope `user` signs and

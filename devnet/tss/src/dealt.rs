@@ -98,13 +98,27 @@ pub async fn dealt_share(
         .as_ref()
         .is_some_and(|r| r.confirmations.contains(&subgroup));
 
+    // The subgroup's committee member for N+1 confirms, as in the DKG flow (the rule applied
+    // to this state, as the client computes it: block N+1 need not exist yet).
+    let (servers, committee) = futures::join!(
+        state.subgroup_servers(subgroup),
+        state.committee(InclusionBlock(n).committee_block())
+    );
+    let peers: Vec<ServerInfo> = servers
+        .map_err(ApiError::internal)?
+        .into_iter()
+        .filter(|i| i.tss_account != me)
+        .collect();
+    let confirmer = committee
+        .map_err(ApiError::internal)?
+        .get(subgroup as usize)
+        .is_some_and(|v| v.tss_account.as_slice() == me.0.as_slice());
+    drop(state);
     // The subgroup's other members must hold the same share before anyone keeps it.
     s.dealt_digests
         .lock()
         .expect("not poisoned")
         .insert(account, accepted.digest);
-    let peers = subgroup_peers(&s, &state, subgroup).await?;
-    drop(state);
     let check = ShareCheck {
         account,
         verifying_key: vk,
@@ -134,19 +148,6 @@ pub async fn dealt_share(
     }
     tracing::info!(%account, subgroup, vk = %key, peers = peers.len(), "stored a dealt share");
 
-    // The committee member of the subgroup for N+1 confirms, as in the DKG flow (the rule
-    // applied to the latest state, as the client computes it: block N+1 need not exist yet).
-    let committee = s
-        .chain
-        .at(At::Latest)
-        .await
-        .map_err(ApiError::internal)?
-        .committee(InclusionBlock(n).committee_block())
-        .await
-        .map_err(ApiError::internal)?;
-    let confirmer = committee
-        .get(subgroup as usize)
-        .is_some_and(|v| v.tss_account.as_slice() == me.0.as_slice());
     if confirmer && !already_confirmed {
         let included = s
             .confirmer
@@ -161,29 +162,6 @@ pub async fn dealt_share(
         .replace(&receipt_key(&account, InclusionBlock(n)), &json)
         .map_err(ApiError::internal)?;
     Ok(Json(receipt))
-}
-
-/// The other members of subgroup `g`, from chain state.
-async fn subgroup_peers(
-    s: &Server,
-    state: &crate::chain::ChainAt,
-    g: u8,
-) -> Result<Vec<ServerInfo>, ApiError> {
-    let me = s.account();
-    let stashes = state
-        .signing_group(g)
-        .await
-        .map_err(ApiError::internal)?
-        .unwrap_or_default();
-    Ok(
-        futures::future::try_join_all(stashes.iter().map(|st| state.server(st)))
-            .await
-            .map_err(ApiError::internal)?
-            .into_iter()
-            .flatten()
-            .filter(|i| i.tss_account != me)
-            .collect(),
-    )
 }
 
 /// Asks `peer` whether it holds the share `check` describes, until it answers (it may not have

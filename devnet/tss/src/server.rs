@@ -107,14 +107,12 @@ impl Server {
             futures::join!(state.registering(&account), state.subgroup_of_tss(&me));
         let details = details?.ok_or(RegistrationError::NotRegistering(account))?;
         let subgroup = subgroup?.ok_or(RegistrationError::NotOnChain)?;
-        let stashes = state.signing_group(subgroup).await?.unwrap_or_default();
-        let peers: Vec<ServerInfo> =
-            futures::future::try_join_all(stashes.iter().map(|s| state.server(s)))
-                .await?
-                .into_iter()
-                .flatten()
-                .filter(|info| info.tss_account != me)
-                .collect();
+        let peers: Vec<ServerInfo> = state
+            .subgroup_servers(subgroup)
+            .await?
+            .into_iter()
+            .filter(|info| info.tss_account != me)
+            .collect();
         drop(state);
         let mut members = Vec::new();
         for v in committee {
