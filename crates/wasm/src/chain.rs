@@ -10,6 +10,7 @@ use entropy_register_core::keys::Sr25519Pair;
 use entropy_register_core::storage;
 use entropy_register_core::types::{
     AccountId32, ConfirmRegisterArgs, RegisteredInfo, RegisteringDetails, ServerInfo, VerifyingKey,
+    SIGNING_PARTY_SIZE,
 };
 use entropy_register_core::verify::SeenConfirmation;
 use entropy_register_subxt::DevnetConfig;
@@ -395,6 +396,24 @@ impl State {
             .get(storage::signing_groups(g), "SigningGroups", op)
             .await?
             .unwrap_or_default())
+    }
+
+    /// Every server of each subgroup (index = subgroup) with its stash, storage order.
+    pub async fn servers_by_subgroup(
+        &self,
+        op: &'static str,
+    ) -> Result<Vec<Vec<(AccountId32, ServerInfo)>>, ClientError> {
+        let mut groups = Vec::new();
+        for g in 0..SIGNING_PARTY_SIZE as u8 {
+            let mut servers = Vec::new();
+            for stash in self.signing_group(g, op).await? {
+                if let Some(s) = self.server(&stash, op).await? {
+                    servers.push((stash, s));
+                }
+            }
+            groups.push(servers);
+        }
+        Ok(groups)
     }
 
     /// `ThresholdServers[stash]`.

@@ -280,17 +280,15 @@ impl Client {
         let op = "thresholdServers";
         let state = self.chain.latest(op).await?;
         let mut out = Vec::new();
-        for g in 0..2u8 {
-            for stash in state.signing_group(g, op).await? {
-                if let Some(s) = state.server(&stash, op).await? {
-                    out.push(serde_json::json!({
-                        "subgroup": g,
-                        "stash": stash.to_ss58(),
-                        "tssAccount": s.tss_account.to_ss58(),
-                        "x25519": entropy_register_core::hex::encode_0x(&s.x25519_public_key),
-                        "endpoint": String::from_utf8_lossy(&s.endpoint),
-                    }));
-                }
+        for (g, servers) in state.servers_by_subgroup(op).await?.iter().enumerate() {
+            for (stash, s) in servers {
+                out.push(serde_json::json!({
+                    "subgroup": g,
+                    "stash": stash.to_ss58(),
+                    "tssAccount": s.tss_account.to_ss58(),
+                    "x25519": entropy_register_core::hex::encode_0x(&s.x25519_public_key),
+                    "endpoint": String::from_utf8_lossy(&s.endpoint),
+                }));
             }
         }
         Ok(to_js(&out))

@@ -9,7 +9,6 @@ use entropy_register_core::committee::InclusionBlock;
 use entropy_register_core::dealing::Dealt;
 use entropy_register_core::envelope::EncryptedSignedMessage;
 use entropy_register_core::keys::Sr25519Pair;
-use entropy_register_core::types::{ServerInfo, SIGNING_PARTY_SIZE};
 use entropy_register_core::verify::Receipt;
 
 use crate::chain::State;
@@ -29,21 +28,6 @@ pub struct DeliveredShare {
     pub receipt: Receipt,
 }
 
-/// Every server of each subgroup (index = subgroup) in `state`.
-pub async fn subgroup_servers(state: &State) -> Result<Vec<Vec<ServerInfo>>, ClientError> {
-    let mut groups = Vec::new();
-    for g in 0..SIGNING_PARTY_SIZE as u8 {
-        let mut servers = Vec::new();
-        for stash in state.signing_group(g, OP).await? {
-            if let Some(s) = state.server(&stash, OP).await? {
-                servers.push(s);
-            }
-        }
-        groups.push(servers);
-    }
-    Ok(groups)
-}
-
 /// Sends the shares (all at once) and verifies each receipt against `state` (block N).
 pub async fn deliver(
     user: &Sr25519Pair,
@@ -57,11 +41,11 @@ pub async fn deliver(
         .commitments
         .verifying_key()
         .map_err(|e| ClientError::new(Code::InvalidInput, OP, e.to_string()))?;
-    let groups = subgroup_servers(state).await?;
+    let groups = state.servers_by_subgroup(OP).await?;
     let mut posts = Vec::new();
     for (g, servers) in groups.iter().enumerate() {
         let payload = DealtShare::new(account, g as u8, &dealt.shares[g]).to_json();
-        for server in servers {
+        for (_, server) in servers {
             let envelope =
                 EncryptedSignedMessage::seal(user, &payload, &server.x25519_public_key, None)
                     .map_err(|e| {

@@ -6,6 +6,7 @@ use codec::Encode;
 use entropy_register_core::committee::InclusionBlock;
 use entropy_register_core::dkg::KeyShare;
 use entropy_register_core::events::RegistryEvent;
+use entropy_register_core::keys::Sr25519Pair;
 use entropy_register_core::types::{
     AccountId32, RegisterClientDealtArgs, ServerInfo, VerifyingKey,
 };
@@ -234,13 +235,7 @@ pub async fn register(
             // Client-dealt: deliver the shares while following the chain. A server answers
             // after its subgroup's confirmation, which can come after the registration: the
             // registered / finalized events wait for every delivery, so they stay last.
-            let Signer::Pair(pair) = &req.signer else {
-                return Err(ClientError::new(
-                    Code::InvalidInput,
-                    OP,
-                    "client-dealt mode needs the account's key",
-                ));
-            };
+            let pair = held_key(&req.signer, "client-dealt")?;
             let held = std::cell::RefCell::new(Vec::new());
             let hold_end = |p: Progress| match p {
                 Progress::Registered { .. } | Progress::Finalized { .. } => {
@@ -277,13 +272,7 @@ pub async fn register(
         let (share, (registered_block, vk, seen)) = match &req.x25519 {
             // Private: the user is the last DKG party; either failing ends the registration.
             Some(x) => {
-                let Signer::Pair(pair) = &req.signer else {
-                    return Err(ClientError::new(
-                        Code::InvalidInput,
-                        OP,
-                        "Private mode needs the account's key",
-                    ));
-                };
+                let pair = held_key(&req.signer, "Private")?;
                 let dkg = crate::dkg::join(pair, x, n, &committee);
                 let (share, followed) = futures::future::try_join(dkg, following).await?;
                 (Some(share), followed)
@@ -310,6 +299,19 @@ pub async fn register(
             Code::Cancelled,
             OP,
             "cancelled by the caller (the transaction may still complete on chain; status() tells)",
+        )),
+    }
+}
+
+/// The account's own key, which `mode` needs (the options parser already refuses an external
+/// signer there; this keeps the flow from relying on it).
+fn held_key<'a>(signer: &'a Signer, mode: &str) -> Result<&'a Sr25519Pair, ClientError> {
+    match signer {
+        Signer::Pair(pair) => Ok(pair),
+        Signer::External(_) => Err(ClientError::new(
+            Code::InvalidInput,
+            OP,
+            format!("{mode} mode needs the account's key"),
         )),
     }
 }
