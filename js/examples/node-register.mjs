@@ -12,7 +12,7 @@ try {
   });
   console.log("verified registration:", JSON.stringify(result, null, 2));
 } catch (e) {
-  if (e instanceof EntropyRegisterError) console.error(`failed (${e.code}): ${e.message}`);
+  console.error(e instanceof EntropyRegisterError ? `failed (${e.code}): ${e.message}` : e);
   process.exitCode = 1;
 } finally {
   client.close();

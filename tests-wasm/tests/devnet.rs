@@ -1,7 +1,8 @@
 //! The client against the running devnet: Public, Private and client-dealt registrations verified end to end, the read
 //! helpers, and every refusal a dapp can meet (unknown program, too many / no programs, an
 //! unfunded account, a bad URL, an unreachable node, timeout, abort, already submitted).
-//! Runs in Node (default) and in browsers (`WASM_BINDGEN_USE_BROWSER=1`).
+//! Runs with `wasm-pack test --node`, and in browsers with `WASM_BINDGEN_USE_BROWSER=1 wasm-pack
+//! test --headless --chrome` / `--firefox` (see the README for the exact commands).
 #![cfg(target_arch = "wasm32")]
 
 use entropy_register_tests_wasm::*;
