@@ -90,6 +90,25 @@ function showError(e) {
   step("error", "Failed", `${e.code ?? "Error"}: ${e.message}`);
 }
 
+// Fills a table body with rows of cell texts; each cell carries its column's header as
+// data-label, which the narrow (phone) layout shows beside the value instead of a header row.
+function fillTable(bodyId, rows) {
+  const body = $(bodyId);
+  const labels = [...body.closest("table").querySelectorAll("thead th")].map((th) => th.textContent);
+  body.replaceChildren(
+    ...rows.map((cells) => {
+      const tr = document.createElement("tr");
+      cells.forEach((text, i) => {
+        const td = document.createElement("td");
+        td.textContent = text;
+        td.dataset.label = labels[i] ?? "";
+        tr.append(td);
+      });
+      return tr;
+    }),
+  );
+}
+
 function showResult(r) {
   $("result").hidden = false;
   $("account").textContent = r.account;
@@ -97,32 +116,19 @@ function showResult(r) {
   $("eth").textContent = r.ethereumAddress;
   $("mode").textContent = r.accessMode;
   $("blocks").textContent = `in block ${r.inclusionBlock}, registered in block ${r.registeredBlock}`;
-  const rows = r.committee.map((m) => {
-    const tr = document.createElement("tr");
-    for (const text of [
+  fillTable(
+    "committee",
+    r.committee.map((m) => [
       String(m.subgroup),
       `${m.endpoint} (${short(m.tssAccount)})`,
       `block ${m.confirmedIn}`,
       `✓ signed ${short(m.receipt.signature)}`,
-    ]) {
-      const td = document.createElement("td");
-      td.textContent = text;
-      tr.append(td);
-    }
-    return tr;
-  });
-  $("committee").replaceChildren(...rows);
+    ]),
+  );
   if (r.dealtShares) {
-    $("dealt-shares").replaceChildren(
-      ...r.dealtShares.map((d) => {
-        const tr = document.createElement("tr");
-        for (const text of [String(d.subgroup), `${d.endpoint} (${short(d.tssAccount)})`, `✓ signed ${short(d.receipt.signature)}`]) {
-          const td = document.createElement("td");
-          td.textContent = text;
-          tr.append(td);
-        }
-        return tr;
-      }),
+    fillTable(
+      "dealt-shares",
+      r.dealtShares.map((d) => [String(d.subgroup), `${d.endpoint} (${short(d.tssAccount)})`, `✓ signed ${short(d.receipt.signature)}`]),
     );
     $("dealt").hidden = false;
   }

@@ -103,6 +103,11 @@ test("Public registration: the page shows the key the chain holds", async () => 
   await page.setViewportSize(PHONE);
   await page.screenshot({ path: join(shots, "public-phone.png"), fullPage: true });
   assert.ok(await noHorizontalScroll(page), "the page scrolls sideways at phone width");
+  // Every receipt is readable at phone width: no table cell is cut off at the right edge.
+  const overflowing = await page.$$eval("#committee td", (tds) =>
+    tds.filter((td) => td.getBoundingClientRect().right > document.documentElement.clientWidth).map((td) => td.textContent),
+  );
+  assert.deepEqual(overflowing, [], "table cells cut off at phone width");
   assert.deepEqual(errors, []);
   await page.close();
 });
