@@ -10,5 +10,6 @@ console.log("wasm client size (web build):");
 console.log(`  cargo output (wasm-release profile) ${kb(raw.length)}`);
 console.log(`  after wasm-bindgen                  ${kb(bindgen.length)}, gzip ${kb(gz(bindgen))}`);
 console.log(`  after wasm-opt -Oz (npm binaryen)   ${kb(opt.length)}, gzip ${kb(gz(opt))}`);
-const target = 600 * 1024;
-console.log(`  gzip target 600 KiB: ${gz(opt) <= target ? "met" : "NOT met"}`);
+// The target is 600 KB; checked in decimal bytes, the stricter reading.
+const target = 600_000;
+console.log(`  gzip target 600 KB (600,000 B): ${gz(opt) <= target ? "met" : "NOT met"}`);
