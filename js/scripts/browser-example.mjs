@@ -33,7 +33,12 @@ try {
     if (/^(verified|failed) /.test(text)) ended();
   });
   await page.goto(`${root}examples/browser.html`);
-  await Promise.race([done, new Promise((r) => setTimeout(r, 150_000))]);
+  // Wait for the example's last line, at most 150 s; the timer is cleared so that a finished
+  // run exits at once instead of keeping Node alive until it fires.
+  let timer;
+  const timedOut = new Promise((r) => (timer = setTimeout(() => r(true), 150_000)));
+  if (await Promise.race([done, timedOut])) problems.push("no verified or failed line within 150 s");
+  clearTimeout(timer);
   const steps = lines.map((l) => l.split(" ")[0]);
   const expected = ["submitted", "inBlock", "committee", "confirmation", "confirmation", "registered", "finalized", "verified"];
   const seen = steps.filter((s) => expected.includes(s));
