@@ -115,11 +115,5 @@ async fn post(endpoint: &str, body: String) -> Result<Receipt, ClientError> {
             format!("{endpoint} refused its share (HTTP {status}): {why}"),
         ));
     }
-    serde_json::from_str(&text).map_err(|e| {
-        ClientError::new(
-            Code::VerificationFailed,
-            OP,
-            format!("{url} did not answer a receipt: {e}"),
-        )
-    })
+    crate::http::parse_receipt(&url, &text, OP)
 }

@@ -25,13 +25,7 @@ pub async fn receipt(
         match resp.status() {
             200 => {
                 let text = resp.text().await.map_err(|e| unreachable(e.to_string()))?;
-                return serde_json::from_str(&text).map_err(|e| {
-                    ClientError::new(
-                        Code::VerificationFailed,
-                        "register",
-                        format!("{url} did not answer a receipt: {e}"),
-                    )
-                });
+                return parse_receipt(&url, &text, "register");
             }
             404 => gloo_timers::future::TimeoutFuture::new(250).await,
             s => return Err(unreachable(format!("{url}: HTTP {s}"))),
@@ -40,4 +34,16 @@ pub async fn receipt(
     Err(unreachable(format!(
         "{url}: no receipt after {RECEIPT_TRIES} tries"
     )))
+}
+
+/// Reads a server's answer as its signed receipt (verified by the caller); anything else is
+/// `VerificationFailed`.
+pub fn parse_receipt(url: &str, text: &str, op: &'static str) -> Result<Receipt, ClientError> {
+    serde_json::from_str(text).map_err(|e| {
+        ClientError::new(
+            Code::VerificationFailed,
+            op,
+            format!("{url} did not answer a receipt: {e}"),
+        )
+    })
 }
