@@ -10,7 +10,7 @@ export ROOT
 # overrides.
 if [ -z "${ENTROPY_VECTORS:-}" ]; then
   ENTROPY_VECTORS="$ROOT/../shared/vectors/registration-vectors.json"
-  [ -f "$ENTROPY_VECTORS" ] || ENTROPY_VECTORS="$ROOT/crates/core/tests/registration-vectors.json"
+  [ -f "$ENTROPY_VECTORS" ] || ENTROPY_VECTORS="$ROOT/crates/vectors/tests/registration-vectors.json"
 fi
 export ENTROPY_VECTORS
 # The runtime's nested wasm build looks for Cargo.lock above its target dir; ours is outside the

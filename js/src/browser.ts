@@ -6,7 +6,8 @@ import { newAccount, shareKey, Client as ClientBase } from "./client.js";
 import { EntropyRegisterError } from "./errors.js";
 import type { GeneratedAccount } from "./types.js";
 
-export { EntropyRegisterError } from "./errors.js";
+export { EntropyRegisterError, isErrorCode, type ShareRefusal } from "./errors.js";
+export { ERROR_CODES } from "./types.js";
 export type * from "./types.js";
 
 let ready: Promise<void> | undefined;

@@ -5,7 +5,8 @@ import { newAccount, shareKey, Client as ClientBase, type WasmModule } from "./c
 
 import { EntropyRegisterError } from "./errors.js";
 import type { GeneratedAccount } from "./types.js";
-export { EntropyRegisterError } from "./errors.js";
+export { EntropyRegisterError, isErrorCode, type ShareRefusal } from "./errors.js";
+export { ERROR_CODES } from "./types.js";
 export type * from "./types.js";
 
 const require = createRequire(import.meta.url);

@@ -1,25 +1,32 @@
-/** Stable error codes: switch on `error.code` or use `error.is(code)`. */
-export type ErrorCode =
-  | "InvalidInput"
-  | "NoProgramSet"
-  | "TooManyPrograms"
-  | "UnknownProgram"
-  | "ChainVersionMismatch"
-  | "InsufficientFunds"
-  | "AlreadySubmitted"
-  | "TxInvalid"
-  | "TxDropped"
-  | "RegistrationFailed"
-  | "VerificationFailed"
-  | "Timeout"
-  | "Cancelled"
-  | "ServerUnreachable"
-  | "SignerFailed"
-  | "ProgramExists"
-  | "ShareRefused"
-  | "KeyAlreadyRegistered"
-  | "NotInitialized"
-  | "Internal";
+/**
+ * Stable error codes: switch on `error.code` or use `error.is(code)`. The list is the Rust
+ * client's `Code` (a test there compares the two), plus the two the JS side raises itself
+ * (`NotInitialized`, `Internal`).
+ */
+export const ERROR_CODES = [
+  "InvalidInput",
+  "NoProgramSet",
+  "TooManyPrograms",
+  "UnknownProgram",
+  "ChainVersionMismatch",
+  "InsufficientFunds",
+  "AlreadySubmitted",
+  "TxInvalid",
+  "TxDropped",
+  "RegistrationFailed",
+  "VerificationFailed",
+  "Timeout",
+  "Cancelled",
+  "ServerUnreachable",
+  "SignerFailed",
+  "ProgramExists",
+  "ShareRefused",
+  "KeyAlreadyRegistered",
+  "NotInitialized",
+  "Internal",
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** How the signature-request account signs: exactly one of these. */
 export type Signer =
@@ -98,12 +105,17 @@ export interface CommitteeMember {
   endpoint: string;
 }
 
+/** A server's signed statement that it holds its subgroup's share of `verifyingKey`. */
 export interface Receipt {
+  /** SS58 of the registered account. */
   account: string;
-  block_number: number;
+  /** Block N that included the registration. */
+  blockNumber: number;
   subgroup: number;
-  verifying_key: string;
+  verifyingKey: string;
+  /** SS58 of the server's TSS account (the signer). */
   server: string;
+  /** sr25519 signature (hex) over the statement. */
   signature: string;
 }
 

@@ -60,7 +60,7 @@ async fn public_registration_is_verified_and_reported() {
         assert_eq!(m["subgroup"], g as u64);
         assert_eq!(m["receipt"]["subgroup"], g as u64);
         assert_eq!(
-            m["receipt"]["verifying_key"]
+            m["receipt"]["verifyingKey"]
                 .as_str()
                 .unwrap()
                 .to_lowercase(),
@@ -514,7 +514,7 @@ async fn client_dealt_registration_of_an_imported_key() {
     }
     for s in shares {
         assert_eq!(s["receipt"]["subgroup"], s["subgroup"]);
-        assert_eq!(s["receipt"]["verifying_key"], expected_vk);
+        assert_eq!(s["receipt"]["verifyingKey"], expected_vk);
         // The server answers that it holds a share of the key, of its own subgroup.
         let url = format!(
             "http://{}/user/key/{}",

@@ -67,6 +67,7 @@ fn main() {
 
     let committee = select_committee(
         n.committee_block(),
+        groups.len() as u8,
         |g| groups.get(g as usize).cloned(),
         |_| true,
     )
@@ -173,6 +174,7 @@ fn main() {
             inclusion_block: n,
             request: &request,
             committee: &committee_infos,
+            subgroups: groups.len() as u8,
         },
         &confirmations,
         Some(&registered),

@@ -145,20 +145,9 @@ pub enum DealtShareRejection {
 }
 
 impl DealtShareRejection {
-    /// A stable, short code for the error (HTTP bodies, client errors, tests).
+    /// The stable code of the refusal ([`crate::api::ApiCode`]).
     pub fn code(&self) -> &'static str {
-        match self {
-            DealtShareRejection::Malformed(_) => "Malformed",
-            DealtShareRejection::SignedByAnother { .. } => "SignedByAnother",
-            DealtShareRejection::NotRegistering(_) => "NotRegistering",
-            DealtShareRejection::NotClientDealt(_) => "NotClientDealt",
-            DealtShareRejection::ServerNotOnChain => "ServerNotOnChain",
-            DealtShareRejection::WrongSubgroup { .. } => "WrongSubgroup",
-            DealtShareRejection::NotAKeyShare(_) => "NotAKeyShare",
-            DealtShareRejection::ShareMismatch(_) => "ShareMismatch",
-            DealtShareRejection::NotInSubgroup(_) => "NotInSubgroup",
-            DealtShareRejection::NoShareYet(_) => "NoShareYet",
-        }
+        crate::api::ApiCode::from(self).as_str()
     }
 }
 

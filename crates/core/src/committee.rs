@@ -6,8 +6,6 @@
 
 use alloc::vec::Vec;
 
-use crate::types::SIGNING_PARTY_SIZE;
-
 /// The block that included the `register` call (N): names the DKG session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct InclusionBlock(pub u32);
@@ -39,6 +37,9 @@ pub enum CommitteeError {
         /// The missing subgroup.
         subgroup: u8,
     },
+    /// The chain declares no subgroup.
+    #[error("the chain declares no signing subgroup")]
+    NoSubgroups,
     /// Every member of the subgroup is unsynced (or the group is empty).
     #[error("signing group {subgroup} has no synced server")]
     NoSyncedValidators {
@@ -58,18 +59,23 @@ pub struct CommitteeMember<V> {
     pub original_index: usize,
 }
 
-/// Chooses one server per subgroup for the committee block `block` (§1.8):
-/// `i = block mod len`; an unsynced entry is removed (order kept) and the choice retried.
+/// Chooses one server per subgroup for the committee block `block` (docs/protocol.md,
+/// "Committee"): `i = block mod len`; an unsynced entry is removed (order kept) and the choice
+/// retried.
 ///
-/// `signing_group(g)` returns `SigningGroups[g]` in storage order (`None` if absent);
-/// `is_synced` answers `IsValidatorSynced`.
+/// `subgroups` is the chain's `SubgroupCount`; `signing_group(g)` returns `SigningGroups[g]` in
+/// storage order (`None` if absent); `is_synced` answers `IsValidatorSynced`.
 pub fn select_committee<V: Clone>(
     block: CommitteeBlock,
+    subgroups: u8,
     mut signing_group: impl FnMut(u8) -> Option<Vec<V>>,
     mut is_synced: impl FnMut(&V) -> bool,
 ) -> Result<Vec<CommitteeMember<V>>, CommitteeError> {
-    let mut committee = Vec::with_capacity(SIGNING_PARTY_SIZE);
-    for g in 0..SIGNING_PARTY_SIZE as u8 {
+    if subgroups == 0 {
+        return Err(CommitteeError::NoSubgroups);
+    }
+    let mut committee = Vec::with_capacity(subgroups as usize);
+    for g in 0..subgroups {
         let members = signing_group(g).ok_or(CommitteeError::SigningGroupError { subgroup: g })?;
         let mut candidates: Vec<(usize, V)> = members.into_iter().enumerate().collect();
         loop {
@@ -105,11 +111,16 @@ mod tests {
     fn rotation_of_the_source_example() {
         let pick = |b: u32| {
             let g = groups();
-            select_committee(CommitteeBlock(b), |i| g.get(i as usize).cloned(), |_| true)
-                .unwrap()
-                .into_iter()
-                .map(|m| m.stash)
-                .collect::<Vec<_>>()
+            select_committee(
+                CommitteeBlock(b),
+                2,
+                |i| g.get(i as usize).cloned(),
+                |_| true,
+            )
+            .unwrap()
+            .into_iter()
+            .map(|m| m.stash)
+            .collect::<Vec<_>>()
         };
         assert_eq!(pick(0), vec!['A', 'D']);
         assert_eq!(pick(1), vec!['B', 'E']);
@@ -122,6 +133,7 @@ mod tests {
         let g = groups();
         let c = select_committee(
             CommitteeBlock(1),
+            2,
             |i| g.get(i as usize).cloned(),
             |v| *v != 'B',
         )
@@ -144,6 +156,7 @@ mod tests {
         assert_eq!(
             select_committee(
                 CommitteeBlock(3),
+                2,
                 |i| one.get(i as usize).cloned(),
                 |_| true
             ),
@@ -153,10 +166,33 @@ mod tests {
         assert_eq!(
             select_committee(
                 CommitteeBlock(3),
+                2,
                 |i| empty.get(i as usize).cloned(),
                 |_: &char| true
             ),
             Err(CommitteeError::NoSyncedValidators { subgroup: 0 })
+        );
+        assert_eq!(
+            select_committee(CommitteeBlock(3), 0, |_| Some(vec!['A']), |_| true),
+            Err(CommitteeError::NoSubgroups)
+        );
+        // Four subgroups of two: one member of each.
+        let four = [
+            vec!['A', 'B'],
+            vec!['C', 'D'],
+            vec!['E', 'F'],
+            vec!['G', 'H'],
+        ];
+        let c = select_committee(
+            CommitteeBlock(5),
+            4,
+            |i| four.get(i as usize).cloned(),
+            |_| true,
+        )
+        .unwrap();
+        assert_eq!(
+            c.iter().map(|m| m.stash).collect::<Vec<_>>(),
+            vec!['B', 'D', 'F', 'H']
         );
     }
 }

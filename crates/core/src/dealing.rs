@@ -51,6 +51,17 @@ pub fn generate_secret() -> zeroize::Zeroizing<[u8; 32]> {
     out
 }
 
+fn secret_scalar(b: &[u8; 32]) -> Result<NonZero<SecretScalar<Secp256k1>>, DealingError> {
+    let mut s = Scalar::<Secp256k1>::from_be_bytes(b).map_err(|_| DealingError::BadSecret)?;
+    NonZero::from_secret_scalar(SecretScalar::new(&mut s)).ok_or(DealingError::BadSecret)
+}
+
+/// `BadSecret` unless `secret` (32 bytes, big-endian) is a valid secp256k1 secret key: nonzero
+/// and below the curve order.
+pub fn check_secret(secret: &[u8; 32]) -> Result<(), DealingError> {
+    secret_scalar(secret).map(drop)
+}
+
 /// Deals `secret` (32 bytes, big-endian; a fresh random key when `None`) into `subgroups`
 /// additive shares.
 pub fn deal(secret: Option<&[u8; 32]>, subgroups: usize) -> Result<Dealt, DealingError> {
@@ -58,16 +69,7 @@ pub fn deal(secret: Option<&[u8; 32]>, subgroups: usize) -> Result<Dealt, Dealin
         return Err(DealingError::ShareCount(subgroups));
     }
     let mut rng = rand_core::OsRng;
-    let secret = match secret {
-        Some(b) => {
-            let mut s =
-                Scalar::<Secp256k1>::from_be_bytes(b).map_err(|_| DealingError::BadSecret)?;
-            let s = NonZero::from_secret_scalar(SecretScalar::new(&mut s))
-                .ok_or(DealingError::BadSecret)?;
-            Some(s)
-        }
-        None => None,
-    };
+    let secret = secret.map(secret_scalar).transpose()?;
     let mut builder = key_share::trusted_dealer::builder::<Secp256k1>(subgroups as u16);
     if let Some(s) = secret {
         builder = builder.set_shared_secret_key(s);

@@ -1,4 +1,5 @@
-//! The registration DKG as a sans-IO session (§4.4, §4.6, DESIGN §5).
+//! The registration DKG as a sans-IO session (§4.4, §4.6; the library choice is in
+//! docs/decisions.md).
 //!
 //! Wraps the audited `cggmp21-keygen` non-threshold (n-of-n) key generation for secp256k1,
 //! driven through `round-based`'s state machine. The parties are ordered as the reference:
@@ -470,6 +471,7 @@ impl DkgSession {
     }
 }
 
+#[cfg(any(test, feature = "test-helpers"))]
 /// Runs a whole DKG with every party in this process, delivering messages in order: for tests,
 /// benchmarks and examples (a real deployment runs one party per machine). `pairs` are the
 /// parties in protocol order; returns their shares in the same order.

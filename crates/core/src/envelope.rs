@@ -43,16 +43,10 @@ pub enum EnvelopeError {
 }
 
 impl EnvelopeError {
-    /// The reference's failure label (`Hpke(OpenError)`, `Hpke(InvalidInput)`, `BadSignature`…).
+    /// The reference's failure label (`Hpke(OpenError)`, `Hpke(InvalidInput)`, `BadSignature`…),
+    /// which is also the code a server answers with ([`crate::api::ApiCode`]).
     pub fn label(&self) -> &'static str {
-        match self {
-            EnvelopeError::BadJson(_) => "BadJson",
-            EnvelopeError::HpkeInvalidInput => "Hpke(InvalidInput)",
-            EnvelopeError::HpkeOpen => "Hpke(OpenError)",
-            EnvelopeError::BadRecipientKey => "Hpke(InvalidInput)",
-            EnvelopeError::BadInnerJson(_) => "BadInnerJson",
-            EnvelopeError::BadSignature => "BadSignature",
-        }
+        crate::api::ApiCode::from(self).as_str()
     }
 }
 

@@ -12,6 +12,7 @@
 
 extern crate alloc;
 
+pub mod api;
 pub mod commitments;
 pub mod committee;
 pub mod events;
@@ -43,8 +44,6 @@ pub mod noise;
 pub mod session;
 #[cfg(feature = "std")]
 pub mod share_transfer;
-#[cfg(feature = "std")]
-pub mod vectors;
 #[cfg(feature = "std")]
 pub mod verify;
 

@@ -121,20 +121,9 @@ pub enum ReceiveKeyRejection {
 }
 
 impl ReceiveKeyRejection {
-    /// A stable, short code for the error (logs, HTTP bodies, tests).
+    /// The stable code of the refusal ([`crate::api::ApiCode`]).
     pub fn code(&self) -> &'static str {
-        match self {
-            ReceiveKeyRejection::Malformed(_) => "Malformed",
-            ReceiveKeyRejection::ForbiddenKey => "ForbiddenKey",
-            ReceiveKeyRejection::NotAKeyShare(_) => "NotAKeyShare",
-            ReceiveKeyRejection::KeyMismatch { .. } => "KeyMismatch",
-            ReceiveKeyRejection::NoAccount => "NoAccount",
-            ReceiveKeyRejection::ProactiveRefresh => "ProactiveRefresh",
-            ReceiveKeyRejection::ReceiverNotOnChain => "ReceiverNotOnChain",
-            ReceiveKeyRejection::NotInSubgroup => "NotInSubgroup",
-            ReceiveKeyRejection::AlreadyRegistered => "AlreadyRegistered",
-            ReceiveKeyRejection::NotRegistering(_) => "NotRegistering",
-        }
+        crate::api::ApiCode::from(self).as_str()
     }
 }
 

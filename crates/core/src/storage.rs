@@ -82,6 +82,12 @@ pub fn threshold_to_stash(tss_account: &AccountId32) -> Vec<u8> {
     )
 }
 
+/// `StakingExtension::SubgroupCount` → `u8` (how many signing subgroups; ours, not in v0.2.0,
+/// where the count is the constant 2).
+pub fn subgroup_count() -> Vec<u8> {
+    crate::hashing::storage_prefix(STAKING, "SubgroupCount")
+}
+
 /// `StakingExtension::SigningGroups[subgroup]` → `Vec<AccountId32>` (stashes, storage order).
 pub fn signing_groups(subgroup: u8) -> Vec<u8> {
     storage_map_key(

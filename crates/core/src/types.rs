@@ -411,6 +411,7 @@ pub struct RegisterArgs {
     pub programs_data: ProgramsData,
 }
 
+#[cfg(any(test, feature = "test-helpers"))]
 impl RegisterArgs {
     /// Full call data: `0x33 0x00 ‖ SCALE(args)`.
     pub fn call_data(&self) -> Vec<u8> {
@@ -434,6 +435,7 @@ pub struct RegisterClientDealtArgs {
     pub commitments: crate::commitments::Commitments,
 }
 
+#[cfg(any(test, feature = "test-helpers"))]
 impl RegisterClientDealtArgs {
     /// Full call data: `0x33 0x05 ‖ SCALE(args)`.
     pub fn call_data(&self) -> Vec<u8> {
@@ -456,6 +458,7 @@ pub struct ConfirmRegisterArgs {
     pub verifying_key: VerifyingKeyBytes,
 }
 
+#[cfg(any(test, feature = "test-helpers"))]
 impl ConfirmRegisterArgs {
     /// Full call data: `0x33 0x04 ‖ SCALE(args)`.
     pub fn call_data(&self) -> Vec<u8> {
@@ -481,6 +484,7 @@ impl Encode for TransferArgs {
     }
 }
 
+#[cfg(any(test, feature = "test-helpers"))]
 fn call_data<T: Encode>(pallet: u8, call: u8, args: &T) -> Vec<u8> {
     let mut out = alloc::vec![pallet, call];
     args.encode_to(&mut out);

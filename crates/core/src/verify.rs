@@ -1,4 +1,4 @@
-//! The client's decision whether a registration can be trusted (DESIGN §3.1 step 6).
+//! The client's decision whether a registration can be trusted (docs/architecture.md, `verify`).
 //!
 //! The client gathers what the chain says — the committee it computes itself from on-chain
 //! `SigningGroups`/`IsValidatorSynced`/`ThresholdServers` for block N+1, the confirmations it saw
@@ -12,7 +12,6 @@ use crate::committee::InclusionBlock;
 use crate::keys::{self, Sr25519Pair};
 use crate::types::{
     AccountId32, KeyVisibility, RegisterArgs, RegisteredInfo, ServerInfo, VerifyingKey,
-    SIGNING_PARTY_SIZE,
 };
 
 /// Domain separation of server receipts.
@@ -42,6 +41,8 @@ pub struct Expectation<'a> {
     pub request: &'a RegisterArgs,
     /// The committee computed with the core's rule for N+1, index = subgroup.
     pub committee: &'a [ServerInfo],
+    /// The chain's number of subgroups (`SubgroupCount`).
+    pub subgroups: u8,
 }
 
 /// A registration that passed every check.
@@ -126,14 +127,13 @@ pub fn verify_registration(
     registered: Option<&RegisteredInfo>,
     own_share_vk: Option<&VerifyingKey>,
 ) -> Result<VerifiedRegistration, VerificationError> {
-    if expected.committee.len() != SIGNING_PARTY_SIZE {
+    if expected.committee.len() != expected.subgroups as usize || expected.subgroups == 0 {
         return Err(VerificationError::BadCommittee {
-            expected: SIGNING_PARTY_SIZE,
+            expected: expected.subgroups as usize,
             found: expected.committee.len(),
         });
     }
-    let mut by_subgroup: [Option<&SeenConfirmation>; SIGNING_PARTY_SIZE] =
-        [None; SIGNING_PARTY_SIZE];
+    let mut by_subgroup: Vec<Option<&SeenConfirmation>> = vec![None; expected.committee.len()];
     for c in confirmations {
         let slot = by_subgroup
             .get_mut(c.subgroup as usize)
@@ -219,6 +219,7 @@ pub fn verify_dealt_registration(
 #[derive(
     Debug, Clone, PartialEq, Eq, Encode, codec::Decode, serde::Serialize, serde::Deserialize,
 )]
+#[serde(rename_all = "camelCase")]
 pub struct Receipt {
     /// The registered account.
     pub account: AccountId32,
@@ -357,6 +358,7 @@ mod tests {
             inclusion_block: InclusionBlock(2),
             request: &req,
             committee: &committee,
+            subgroups: 2,
         };
         let k = vk(1);
         let ok = verify_registration(
@@ -426,6 +428,7 @@ mod tests {
             inclusion_block: InclusionBlock(2),
             request: &req,
             committee: &committee,
+            subgroups: 2,
         };
         let k = vk(1);
         let c = [conf(1, 0, &k), conf(2, 1, &k)];
@@ -452,6 +455,7 @@ mod tests {
             inclusion_block: InclusionBlock(2),
             request: &req,
             committee: &committee,
+            subgroups: 2,
         };
         let ok = [conf(1, 0, &k), conf(2, 1, &k)];
         let i = info(&req);

@@ -1,7 +1,11 @@
-//! subxt glue shared by the wasm client (subxt `web`) and the devnet tools (subxt `native`):
-//! the chain configuration, a call whose arguments the core already SCALE-encoded, and the
-//! core's sr25519 pair as a subxt signer, so no second copy of a key or of an argument layout
+//! subxt glue shared by the wasm binding (subxt `web`) and the devnet servers and tools (subxt
+//! `native`): the chain configuration, a call whose arguments the core already SCALE-encoded,
+//! the core's sr25519 pair as a subxt signer, and the client's chain traits over subxt
+//! ([`chain::SubxtChain`]), so no second copy of a key, an argument layout or a chain read
 //! exists.
+
+pub mod chain;
+pub use chain::{Included, SubxtChain, SubxtState};
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};

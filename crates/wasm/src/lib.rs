@@ -1,27 +1,24 @@
-//! wasm-bindgen face of entropy-register: the `Client` (connect, `register` with progress,
-//! abort and verification, read helpers) for browsers and Node, and the core's pure helpers.
-//! Errors are JS `Error`s with a stable `code` and the `operation` (see [`error::Code`]).
+//! The JS binding of entropy-register for browsers and Node: the `Client` class over the one
+//! registration client (`entropy-register-client`) with subxt (web) for the chain and gloo for
+//! HTTP, websockets and timers; JS options become typed requests ([`options`]); errors become
+//! JS `Error`s with the client's stable `code` and the `operation`. The core's pure helpers are
+//! exported as functions.
 
 use entropy_register_core::types::{AccountId32, VerifyingKey};
 use wasm_bindgen::prelude::*;
 
-pub mod error;
 pub mod options;
 
 #[cfg(target_arch = "wasm32")]
-mod chain;
-#[cfg(target_arch = "wasm32")]
 mod client;
 #[cfg(target_arch = "wasm32")]
-mod dealt;
+mod error;
 #[cfg(target_arch = "wasm32")]
-mod dkg;
-#[cfg(target_arch = "wasm32")]
-mod flow;
-#[cfg(target_arch = "wasm32")]
-mod http;
+mod io;
 #[cfg(target_arch = "wasm32")]
 mod runtime;
+#[cfg(target_arch = "wasm32")]
+mod signer;
 
 #[cfg(target_arch = "wasm32")]
 pub use client::Client;

@@ -1,22 +1,19 @@
-//! The options of `register` as JS passes them, and their validation: everything is checked
-//! here, before anything is signed or sent.
+//! JS options → the client's typed requests. Everything is checked here, before anything is
+//! signed or sent; the access mode becomes a [`Mode`], so a Private key and a dealing cannot
+//! travel together.
 
-use entropy_register_core::dealing::{deal, generate_secret, Dealt};
-use entropy_register_core::keys::{Sr25519Pair, X25519Keypair};
-use entropy_register_core::types::{
-    AccountId32, KeyVisibility, ProgramInstance, ProgramsData, RegisterArgs, MAX_PROGRAMS,
-    SIGNING_PARTY_SIZE,
+use entropy_register_client::backend::{PayloadSigner, WaitFor};
+use entropy_register_client::ops::Program;
+use entropy_register_client::request::{
+    programs, DealtSecret, Mode, RegisterRequest, DEFAULT_TIMEOUT_BLOCKS,
 };
+use entropy_register_client::Error;
+use entropy_register_core::keys::{Sr25519Pair, X25519Keypair};
+use entropy_register_core::types::{AccountId32, ProgramInstance};
+use futures::future::LocalBoxFuture;
 use serde::Deserialize;
 
-use crate::error::{ClientError, Code};
-
-/// Default number of blocks to wait after inclusion.
-pub const DEFAULT_TIMEOUT_BLOCKS: u32 = 20;
-/// Largest program configuration accepted (bytes).
-pub const MAX_PROGRAM_CONFIG: usize = 64 * 1024;
-
-/// How the signature-request account signs. An external signer (a wallet) gives `address` and a
+/// How an account signs, as JS gives it. An external signer (a wallet) gives `address` and a
 /// `signPayload` function, which is read separately from these fields.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -54,7 +51,7 @@ pub struct RegisterOptions {
     /// 1 to 5 programs.
     #[serde(default)]
     pub programs: Vec<ProgramSpec>,
-    /// `"public"` (default) or `"private"`.
+    /// `"public"` (default), `"private"` or `"clientDealt"`.
     #[serde(default)]
     pub access_mode: Option<String>,
     /// Private mode: the user's x25519 secret (hex, 32 bytes); generated when absent.
@@ -70,30 +67,6 @@ pub struct RegisterOptions {
     /// `"finalized"` (default) or `"inBlock"`.
     #[serde(default)]
     pub wait_for: Option<String>,
-}
-
-/// How far a block must be before the client takes it as the outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WaitFor {
-    /// Best blocks: faster, but a fork may still drop them.
-    InBlock,
-    /// Finalized blocks.
-    Finalized,
-}
-
-impl WaitFor {
-    /// Parses `"inBlock"` / `"finalized"` (default when absent).
-    pub fn parse(s: Option<&str>, op: &'static str) -> Result<WaitFor, ClientError> {
-        match s {
-            None | Some("finalized") => Ok(WaitFor::Finalized),
-            Some("inBlock") => Ok(WaitFor::InBlock),
-            Some(other) => Err(ClientError::new(
-                Code::InvalidInput,
-                op,
-                format!("waitFor must be 'inBlock' or 'finalized', got {other:?}"),
-            )),
-        }
-    }
 }
 
 /// `transfer`'s options.
@@ -122,8 +95,8 @@ pub enum Amount {
 }
 
 impl Amount {
-    /// The value; a clear error for anything but decimal digits.
-    pub fn value(&self, op: &'static str) -> Result<u128, ClientError> {
+    /// The value; a clear error for anything but a positive whole number.
+    pub fn value(&self) -> Result<u128, Error> {
         let v = match self {
             Amount::Number(n) => Some(*n as u128),
             Amount::Text(t) if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) => {
@@ -133,9 +106,7 @@ impl Amount {
         };
         match v {
             Some(v) if v > 0 => Ok(v),
-            _ => Err(ClientError::new(
-                Code::InvalidInput,
-                op,
+            _ => Err(invalid(
                 "amount must be a positive whole number (decimal string or safe integer)",
             )),
         }
@@ -164,92 +135,72 @@ pub struct StoreProgramOptions {
     pub wait_for: Option<String>,
 }
 
-/// Largest program accepted by the client (the devnet's `MaxBytecodeLength`).
-pub const MAX_PROGRAM_BYTES: usize = 1_000_000;
-
-/// A validated `storeProgram` request: the four parts, in the pallet's order.
-pub struct ProgramParts {
-    /// Bytecode, configuration schema, auxiliary data schema, oracle data pointer.
-    pub parts: [Vec<u8>; 4],
-}
-
 impl StoreProgramOptions {
-    /// Decodes and size-checks the parts.
-    pub fn parts(&self, op: &'static str) -> Result<ProgramParts, ClientError> {
-        let bad = |m: String| ClientError::new(Code::InvalidInput, op, m);
+    /// The program, decoded and checked.
+    pub fn program(&self) -> Result<Program, Error> {
         let decode = |name: &str, h: Option<&str>| match h {
             None => Ok(Vec::new()),
             Some(h) => {
-                entropy_register_core::hex::decode(h).map_err(|e| bad(format!("{name}: {e}")))
+                entropy_register_core::hex::decode(h).map_err(|e| invalid(format!("{name}: {e}")))
             }
         };
-        let parts = [
-            decode("bytecode", Some(&self.bytecode))?,
-            decode("configurationSchema", self.configuration_schema.as_deref())?,
-            decode("auxiliaryDataSchema", self.auxiliary_data_schema.as_deref())?,
-            decode("oracleDataPointer", self.oracle_data_pointer.as_deref())?,
-        ];
-        if parts[0].is_empty() {
-            return Err(bad("bytecode is empty".into()));
-        }
-        let total: usize = parts.iter().map(Vec::len).sum();
-        if total > MAX_PROGRAM_BYTES {
-            return Err(bad(format!(
-                "the program is {total} bytes, more than {MAX_PROGRAM_BYTES}"
-            )));
-        }
-        Ok(ProgramParts { parts })
+        let p = Program {
+            bytecode: decode("bytecode", Some(&self.bytecode))?,
+            configuration_schema: decode(
+                "configurationSchema",
+                self.configuration_schema.as_deref(),
+            )?,
+            auxiliary_data_schema: decode(
+                "auxiliaryDataSchema",
+                self.auxiliary_data_schema.as_deref(),
+            )?,
+            oracle_data_pointer: decode("oracleDataPointer", self.oracle_data_pointer.as_deref())?,
+        };
+        p.check()?;
+        Ok(p)
     }
 }
 
-/// Who signs the `register` transaction.
-pub enum Signer {
-    /// A key held by the client.
-    Pair(Box<Sr25519Pair>),
-    /// An external signer (wallet) for this account: only the transaction is signed outside.
-    External(AccountId32),
+/// Who signs: a key held here, or an external signer `E` (a wallet).
+pub enum Signing<E> {
+    /// A held key.
+    Key(Box<Sr25519Pair>),
+    /// An external signer.
+    External(E),
 }
 
-impl Signer {
-    /// The signature-request account.
-    pub fn account(&self) -> AccountId32 {
+impl<E: PayloadSigner> PayloadSigner for Signing<E> {
+    fn account(&self) -> AccountId32 {
         match self {
-            Signer::Pair(p) => p.account(),
-            Signer::External(a) => *a,
+            Signing::Key(k) => k.account(),
+            Signing::External(e) => e.account(),
+        }
+    }
+    fn sign<'a>(&'a self, payload: &'a [u8]) -> LocalBoxFuture<'a, Result<[u8; 64], String>> {
+        match self {
+            Signing::Key(k) => PayloadSigner::sign(&**k, payload),
+            Signing::External(e) => e.sign(payload),
         }
     }
 }
 
-/// A validated request.
-pub struct RegisterRequest {
-    /// The signature-request account.
-    pub signer: Signer,
-    /// The call's arguments.
-    pub args: RegisterArgs,
-    /// Give up after this many blocks after inclusion.
-    pub timeout_blocks: u32,
-    /// Which blocks count.
-    pub wait_for: WaitFor,
-    /// Private mode: the user's Noise / DKG key (named in the call).
-    pub x25519: Option<X25519Keypair>,
-    /// Client-dealt mode: the dealing.
-    pub dealing: Option<Dealing>,
+fn invalid(msg: impl Into<String>) -> Error {
+    Error::InvalidInput(msg.into())
 }
 
-/// A client-dealt registration's key, split.
-pub struct Dealing {
-    /// The shares and their commitments.
-    pub dealt: Dealt,
-    /// The key that was dealt, when the client generated it (it is returned to the caller).
-    pub generated_secret: Option<zeroize::Zeroizing<[u8; 32]>>,
+/// `"inBlock"` / `"finalized"` (the default when absent).
+pub fn wait_for(s: Option<&str>) -> Result<WaitFor, Error> {
+    match s {
+        None | Some("finalized") => Ok(WaitFor::Finalized),
+        Some("inBlock") => Ok(WaitFor::InBlock),
+        Some(other) => Err(invalid(format!(
+            "waitFor must be 'inBlock' or 'finalized', got {other:?}"
+        ))),
+    }
 }
 
-fn invalid(msg: impl Into<String>) -> ClientError {
-    ClientError::new(Code::InvalidInput, "register", msg)
-}
-
-/// Parses an account given as SS58 or 32 bytes of hex.
-pub fn parse_account(s: &str) -> Result<AccountId32, ClientError> {
+/// An account given as SS58 or 32 bytes of hex.
+pub fn parse_account(s: &str) -> Result<AccountId32, Error> {
     AccountId32::from_ss58(s).or_else(|_| {
         entropy_register_core::hex::decode_array::<32>(s)
             .map(AccountId32)
@@ -261,9 +212,13 @@ pub fn parse_account(s: &str) -> Result<AccountId32, ClientError> {
     })
 }
 
-/// Builds the signer; `external` says whether a `signPayload` function was given.
-pub fn signer(spec: &SignerSpec, external: bool) -> Result<Signer, ClientError> {
-    if external {
+/// The signer; `external` builds the external signer for an address when JS gave a
+/// `signPayload` function.
+pub fn signer<E>(
+    spec: &SignerSpec,
+    external: Option<impl FnOnce(AccountId32) -> E>,
+) -> Result<Signing<E>, Error> {
+    if let Some(make) = external {
         if spec.uri.is_some() || spec.mnemonic.is_some() || spec.secret_key.is_some() {
             return Err(invalid(
                 "an external signer takes only address and signPayload, no secret",
@@ -273,23 +228,19 @@ pub fn signer(spec: &SignerSpec, external: bool) -> Result<Signer, ClientError> 
             .address
             .as_deref()
             .ok_or_else(|| invalid("an external signer needs its address"))?;
-        return Ok(Signer::External(parse_account(address)?));
+        return Ok(Signing::External(make(parse_account(address)?)));
     }
     if spec.address.is_some() {
         return Err(invalid("signer.address needs a signPayload function"));
     }
-    pair(spec).map(|p| Signer::Pair(Box::new(p)))
+    key(spec).map(|k| Signing::Key(Box::new(k)))
 }
 
-fn pair(spec: &SignerSpec) -> Result<Sr25519Pair, ClientError> {
-    let given = [
-        spec.uri.is_some(),
-        spec.mnemonic.is_some(),
-        spec.secret_key.is_some(),
-    ]
-    .iter()
-    .filter(|b| **b)
-    .count();
+fn key(spec: &SignerSpec) -> Result<Sr25519Pair, Error> {
+    let given = [&spec.uri, &spec.mnemonic, &spec.secret_key]
+        .iter()
+        .filter(|s| s.is_some())
+        .count();
     if given != 1 {
         return Err(invalid(
             "signer needs exactly one of uri, mnemonic or secretKey (or address + signPayload)",
@@ -302,8 +253,7 @@ fn pair(spec: &SignerSpec) -> Result<Sr25519Pair, ClientError> {
     if let Some(m) = &spec.mnemonic {
         return Sr25519Pair::from_suri(m.trim()).map_err(bad);
     }
-    let hex = spec.secret_key.as_deref().unwrap_or_default();
-    let bytes = entropy_register_core::hex::decode(hex)
+    let bytes = entropy_register_core::hex::decode(spec.secret_key.as_deref().unwrap_or_default())
         .map_err(|e| invalid(format!("signer.secretKey: {e}")))?;
     match bytes.len() {
         32 => Sr25519Pair::from_mini_secret(&bytes.try_into().expect("32 bytes")).map_err(bad),
@@ -314,136 +264,120 @@ fn pair(spec: &SignerSpec) -> Result<Sr25519Pair, ClientError> {
     }
 }
 
-/// Validates the options; `external_signer` says whether `signer.signPayload` is a function.
-pub fn parse(o: RegisterOptions, external_signer: bool) -> Result<RegisterRequest, ClientError> {
-    let signer = signer(&o.signer, external_signer)?;
-    let mode = o.access_mode.as_deref().unwrap_or("public");
-    if o.dealt_secret_key.is_some() && mode != "clientDealt" {
+fn held_key<E>(s: Signing<E>, mode: &str, why: &str) -> Result<Sr25519Pair, Error> {
+    match s {
+        Signing::Key(k) => Ok(*k),
+        Signing::External(_) => Err(invalid(format!(
+            "accessMode '{mode}' needs the account's key (uri, mnemonic or secretKey): {why}, \
+             which an external signer cannot do"
+        ))),
+    }
+}
+
+fn secret32(name: &str, hex: &str) -> Result<zeroize::Zeroizing<[u8; 32]>, Error> {
+    entropy_register_core::hex::decode_array::<32>(hex)
+        .map(zeroize::Zeroizing::new)
+        .map_err(|e| invalid(format!("{name}: {e}")))
+}
+
+/// Validates `register`'s options into a request; `external` as for [`signer`].
+pub fn parse<E: PayloadSigner>(
+    o: RegisterOptions,
+    external: Option<impl FnOnce(AccountId32) -> E>,
+) -> Result<RegisterRequest<Signing<E>>, Error> {
+    let signing = signer(&o.signer, external)?;
+    let mode_name = o.access_mode.as_deref().unwrap_or("public");
+    if o.dealt_secret_key.is_some() && mode_name != "clientDealt" {
         return Err(invalid(
             "dealtSecretKey is only used with accessMode 'clientDealt'",
         ));
     }
-    let dealing = if mode == "clientDealt" {
-        if external_signer {
-            return Err(invalid(
-                "accessMode 'clientDealt' needs the account's key (uri, mnemonic or secretKey): \
-                 the user signs the envelope of every share, which an external signer cannot do",
-            ));
-        }
-        if o.x25519_secret_key.is_some() {
-            return Err(invalid(
-                "x25519SecretKey is only used with accessMode 'private'",
-            ));
-        }
-        let (secret, generated) = match &o.dealt_secret_key {
-            Some(h) => (
-                zeroize::Zeroizing::new(
-                    entropy_register_core::hex::decode_array::<32>(h)
-                        .map_err(|e| invalid(format!("dealtSecretKey: {e}")))?,
-                ),
-                false,
-            ),
-            None => (generate_secret(), true),
-        };
-        let dealt = deal(Some(&secret), SIGNING_PARTY_SIZE)
-            .map_err(|e| invalid(format!("dealtSecretKey: {e}")))?;
-        Some(Dealing {
-            dealt,
-            generated_secret: generated.then_some(secret),
-        })
-    } else {
-        None
-    };
-    let x25519 =
-        match mode {
-            "clientDealt" => None,
-            "public" => {
-                if o.x25519_secret_key.is_some() {
-                    return Err(invalid(
-                        "x25519SecretKey is only used with accessMode 'private'",
-                    ));
-                }
-                None
-            }
-            "private" if external_signer => return Err(invalid(
-                "accessMode 'private' needs the account's key (uri, mnemonic or secretKey): the \
-                 user signs every DKG message, which an external signer cannot do",
-            )),
-            "private" => Some(match &o.x25519_secret_key {
-                Some(h) => X25519Keypair::from_secret(
-                    entropy_register_core::hex::decode_array::<32>(h)
-                        .map_err(|e| invalid(format!("x25519SecretKey: {e}")))?,
-                ),
+    if o.x25519_secret_key.is_some() && mode_name != "private" {
+        return Err(invalid(
+            "x25519SecretKey is only used with accessMode 'private'",
+        ));
+    }
+    let mode = match mode_name {
+        "public" => Mode::Public(signing),
+        "private" => Mode::Private {
+            user: held_key(signing, "private", "the user signs every DKG message")?,
+            x25519: match &o.x25519_secret_key {
+                Some(h) => X25519Keypair::from_secret(*secret32("x25519SecretKey", h)?),
                 None => X25519Keypair::generate(),
-            }),
-            other => {
-                return Err(invalid(format!(
-                    "accessMode must be 'public', 'private' or 'clientDealt', got {other:?}"
-                )))
-            }
-        };
-    if o.programs.is_empty() {
-        return Err(ClientError::new(
-            Code::NoProgramSet,
-            "register",
-            "at least one program is required",
-        ));
-    }
-    if o.programs.len() > MAX_PROGRAMS as usize {
-        return Err(ClientError::new(
-            Code::TooManyPrograms,
-            "register",
-            format!("at most {MAX_PROGRAMS} programs, got {}", o.programs.len()),
-        ));
-    }
-    let mut programs = Vec::new();
-    for (i, p) in o.programs.iter().enumerate() {
-        let program_pointer = entropy_register_core::hex::decode_array::<32>(&p.pointer)
-            .map_err(|e| invalid(format!("programs[{i}].pointer: {e}")))?;
-        let program_config = match &p.config {
-            Some(c) => entropy_register_core::hex::decode(c)
-                .map_err(|e| invalid(format!("programs[{i}].config: {e}")))?,
-            None => Vec::new(),
-        };
-        if program_config.len() > MAX_PROGRAM_CONFIG {
+            },
+        },
+        "clientDealt" => Mode::ClientDealt {
+            user: held_key(
+                signing,
+                "clientDealt",
+                "the user signs the envelope of every share",
+            )?,
+            secret: match &o.dealt_secret_key {
+                Some(h) => {
+                    let s = secret32("dealtSecretKey", h)?;
+                    entropy_register_core::dealing::check_secret(&s)
+                        .map_err(|e| invalid(format!("dealtSecretKey: {e}")))?;
+                    DealtSecret::Imported(s)
+                }
+                None => DealtSecret::generate(),
+            },
+        },
+        other => {
             return Err(invalid(format!(
-                "programs[{i}].config is {} bytes, more than {MAX_PROGRAM_CONFIG}",
-                program_config.len()
-            )));
+                "accessMode must be 'public', 'private' or 'clientDealt', got {other:?}"
+            )))
         }
-        programs.push(ProgramInstance {
-            program_pointer,
-            program_config,
+    };
+    let mut list = Vec::new();
+    for (i, p) in o.programs.iter().enumerate() {
+        list.push(ProgramInstance {
+            program_pointer: entropy_register_core::hex::decode_array::<32>(&p.pointer)
+                .map_err(|e| invalid(format!("programs[{i}].pointer: {e}")))?,
+            program_config: match &p.config {
+                Some(c) => entropy_register_core::hex::decode(c)
+                    .map_err(|e| invalid(format!("programs[{i}].config: {e}")))?,
+                None => Vec::new(),
+            },
         });
     }
-    let program_modification_account = match &o.program_modification_account {
-        Some(s) => parse_account(s)?,
-        None => signer.account(),
-    };
+    let programs = programs(list)?;
+    let program_modification_account = o
+        .program_modification_account
+        .as_deref()
+        .map(parse_account)
+        .transpose()?;
     let timeout_blocks = o.timeout_blocks.unwrap_or(DEFAULT_TIMEOUT_BLOCKS);
     if timeout_blocks == 0 {
         return Err(invalid("timeoutBlocks must be at least 1"));
     }
     Ok(RegisterRequest {
-        signer,
-        args: RegisterArgs {
-            program_modification_account,
-            key_visibility: match &x25519 {
-                Some(x) => KeyVisibility::Private(x.public),
-                None => KeyVisibility::Public,
-            },
-            programs_data: ProgramsData::new(programs).expect("length checked above"),
-        },
+        mode,
+        program_modification_account,
+        programs,
+        wait_for: wait_for(o.wait_for.as_deref())?,
         timeout_blocks,
-        wait_for: WaitFor::parse(o.wait_for.as_deref(), "register")?,
-        x25519,
-        dealing,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use entropy_register_client::request::MAX_PROGRAM_BYTES;
+    use entropy_register_client::Code;
+    use entropy_register_core::types::KeyVisibility;
+
+    /// An external signer for these tests (a wallet that is never called here).
+    struct Wallet(AccountId32);
+    impl PayloadSigner for Wallet {
+        fn account(&self) -> AccountId32 {
+            self.0
+        }
+        fn sign<'a>(&'a self, _: &'a [u8]) -> LocalBoxFuture<'a, Result<[u8; 64], String>> {
+            Box::pin(async { Err("not in this test".to_string()) })
+        }
+    }
+
+    const ALICE: &str = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
 
     fn opts(programs: usize) -> RegisterOptions {
         RegisterOptions {
@@ -466,120 +400,138 @@ mod tests {
         }
     }
 
+    fn held(o: RegisterOptions) -> Result<RegisterRequest<Signing<Wallet>>, Error> {
+        parse(o, None::<fn(AccountId32) -> Wallet>)
+    }
+
+    fn wallet(o: RegisterOptions) -> Result<RegisterRequest<Signing<Wallet>>, Error> {
+        parse(o, Some(Wallet))
+    }
+
+    fn code<T>(r: Result<T, Error>) -> Code {
+        match r {
+            Ok(_) => panic!("accepted"),
+            Err(e) => e.code(),
+        }
+    }
+
     #[test]
     fn validation_codes() {
-        let r = parse(opts(1), false).unwrap();
-        assert_eq!(r.args.program_modification_account, r.signer.account());
+        let r = held(opts(1)).unwrap();
+        assert_eq!(r.program_modification_account, None);
         assert_eq!(r.timeout_blocks, DEFAULT_TIMEOUT_BLOCKS);
-        assert_eq!(
-            parse(opts(0), false).err().unwrap().code,
-            Code::NoProgramSet
-        );
-        assert_eq!(
-            parse(opts(6), false).err().unwrap().code,
-            Code::TooManyPrograms
-        );
+        assert!(matches!(r.mode, Mode::Public(Signing::Key(_))));
+        assert_eq!(code(held(opts(0))), Code::NoProgramSet);
+        assert_eq!(code(held(opts(6))), Code::TooManyPrograms);
         let mut o = opts(1);
         o.programs[0].pointer = "0x12".into();
-        assert_eq!(parse(o, false).err().unwrap().code, Code::InvalidInput);
+        assert_eq!(code(held(o)), Code::InvalidInput);
         let mut o = opts(1);
         o.access_mode = Some("secret".into());
-        assert_eq!(parse(o, false).err().unwrap().code, Code::InvalidInput);
+        assert_eq!(code(held(o)), Code::InvalidInput);
         let mut o = opts(1);
         o.access_mode = Some("private".into());
-        let r = parse(o, false).unwrap();
-        let x = r.x25519.expect("a generated key");
-        assert_eq!(r.args.key_visibility, KeyVisibility::Private(x.public));
+        let r = held(o).unwrap();
+        match &r.mode {
+            Mode::Private { x25519, .. } => {
+                assert_eq!(
+                    r.mode.key_visibility(),
+                    KeyVisibility::Private(x25519.public)
+                )
+            }
+            _ => panic!("Private"),
+        }
         let mut o = opts(1);
         o.x25519_secret_key = Some(format!("0x{}", "22".repeat(32)));
-        assert_eq!(parse(o, false).err().unwrap().code, Code::InvalidInput);
-        // Client-dealt: a generated key is returned, an imported one is not; bad keys refused.
+        assert_eq!(code(held(o)), Code::InvalidInput);
+        // Client-dealt: a generated key is kept to return, an imported one is not.
         let mut o = opts(1);
         o.access_mode = Some("clientDealt".into());
-        let r = parse(o, false).unwrap();
-        assert_eq!(r.args.key_visibility, KeyVisibility::Public);
-        let d = r.dealing.expect("a dealing");
-        assert!(d.generated_secret.is_some());
-        assert_eq!(d.dealt.shares.len(), SIGNING_PARTY_SIZE);
+        let r = held(o).unwrap();
+        assert_eq!(r.mode.key_visibility(), KeyVisibility::Public);
+        assert!(matches!(
+            r.mode,
+            Mode::ClientDealt {
+                secret: DealtSecret::Generated(_),
+                ..
+            }
+        ));
         let mut o = opts(1);
         o.access_mode = Some("clientDealt".into());
         o.dealt_secret_key = Some(format!("0x{}", "00".repeat(31) + "01"));
-        let d = parse(o, false).unwrap().dealing.unwrap();
-        assert!(d.generated_secret.is_none());
-        assert_eq!(
-            entropy_register_core::hex::encode(
-                d.dealt.commitments.verifying_key().unwrap().as_bytes()
-            ),
-            "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"
-        );
+        assert!(matches!(
+            held(o).unwrap().mode,
+            Mode::ClientDealt {
+                secret: DealtSecret::Imported(_),
+                ..
+            }
+        ));
         for bad in ["00".repeat(32), "ff".repeat(32), "12".into()] {
             let mut o = opts(1);
             o.access_mode = Some("clientDealt".into());
-            o.dealt_secret_key = Some(bad);
-            assert_eq!(parse(o, false).err().unwrap().code, Code::InvalidInput);
+            o.dealt_secret_key = Some(bad.clone());
+            assert_eq!(code(held(o)), Code::InvalidInput, "{bad}");
         }
         let mut o = opts(1);
         o.dealt_secret_key = Some(format!("0x{}", "11".repeat(32)));
-        assert_eq!(parse(o, false).err().unwrap().code, Code::InvalidInput);
+        assert_eq!(code(held(o)), Code::InvalidInput);
+        // An external signer: Public only.
+        for mode in ["clientDealt", "private"] {
+            let mut o = opts(1);
+            o.access_mode = Some(mode.into());
+            o.signer = SignerSpec {
+                address: Some(ALICE.into()),
+                ..Default::default()
+            };
+            assert_eq!(code(wallet(o)), Code::InvalidInput, "{mode}");
+        }
         let mut o = opts(1);
-        o.access_mode = Some("clientDealt".into());
         o.signer = SignerSpec {
-            address: Some("5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY".into()),
+            address: Some(ALICE.into()),
             ..Default::default()
         };
-        assert_eq!(parse(o, true).err().unwrap().code, Code::InvalidInput);
+        let r = wallet(o).unwrap();
+        assert!(matches!(r.mode, Mode::Public(Signing::External(_))));
+        assert_eq!(r.mode.account().to_ss58(), ALICE);
+        let mut o = opts(1);
+        o.signer.address = Some(ALICE.into());
+        assert_eq!(code(wallet(o)), Code::InvalidInput);
+        let mut o = opts(1);
+        o.signer = SignerSpec {
+            address: Some(ALICE.into()),
+            ..Default::default()
+        };
+        assert_eq!(code(held(o)), Code::InvalidInput);
         let mut o = opts(1);
         o.signer.mnemonic = Some("x".into());
-        assert_eq!(parse(o, false).err().unwrap().code, Code::InvalidInput);
+        assert_eq!(code(held(o)), Code::InvalidInput);
         let mut o = opts(1);
         o.program_modification_account = Some("not an address".into());
-        assert_eq!(parse(o, false).err().unwrap().code, Code::InvalidInput);
+        assert_eq!(code(held(o)), Code::InvalidInput);
         let mut o = opts(1);
         o.signer = SignerSpec {
             secret_key: Some(format!("0x{}", "11".repeat(32))),
             ..Default::default()
         };
-        assert!(parse(o, false).is_ok());
+        assert!(held(o).is_ok());
         let mut o = opts(1);
-        o.signer = SignerSpec {
-            address: Some("5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY".into()),
-            ..Default::default()
-        };
-        assert!(matches!(
-            parse(o, true).unwrap().signer,
-            Signer::External(_)
-        ));
-        let mut o = opts(1);
-        o.signer.address = Some("5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY".into());
-        assert_eq!(parse(o, true).err().unwrap().code, Code::InvalidInput);
-        let mut o = opts(1);
-        o.signer = SignerSpec {
-            address: Some("5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY".into()),
-            ..Default::default()
-        };
-        o.access_mode = Some("private".into());
-        assert_eq!(parse(o, true).err().unwrap().code, Code::InvalidInput);
+        o.timeout_blocks = Some(0);
+        assert_eq!(code(held(o)), Code::InvalidInput);
     }
 
     #[test]
     fn wait_for_amounts_and_programs() {
-        assert_eq!(WaitFor::parse(None, "x").unwrap(), WaitFor::Finalized);
-        assert_eq!(
-            WaitFor::parse(Some("inBlock"), "x").unwrap(),
-            WaitFor::InBlock
-        );
-        assert_eq!(
-            WaitFor::parse(Some("best"), "x").err().unwrap().code,
-            Code::InvalidInput
-        );
+        assert_eq!(wait_for(None).unwrap(), WaitFor::Finalized);
+        assert_eq!(wait_for(Some("inBlock")).unwrap(), WaitFor::InBlock);
+        assert_eq!(code(wait_for(Some("best"))), Code::InvalidInput);
         let mut o = opts(1);
         o.wait_for = Some("soon".into());
-        assert_eq!(parse(o, false).err().unwrap().code, Code::InvalidInput);
+        assert_eq!(code(held(o)), Code::InvalidInput);
 
-        assert_eq!(Amount::Number(7).value("t").unwrap(), 7);
+        assert_eq!(Amount::Number(7).value().unwrap(), 7);
         assert_eq!(
             Amount::Text("340282366920938463463374607431768211455".into())
-                .value("t")
+                .value()
                 .unwrap(),
             u128::MAX
         );
@@ -591,7 +543,7 @@ mod tests {
             "340282366920938463463374607431768211456",
         ] {
             assert_eq!(
-                Amount::Text(bad.into()).value("t").err().unwrap().code,
+                code(Amount::Text(bad.into()).value()),
                 Code::InvalidInput,
                 "{bad:?}"
             );
@@ -605,13 +557,15 @@ mod tests {
             oracle_data_pointer: None,
             wait_for: None,
         };
-        let p = program("0xdead").parts("storeProgram").unwrap();
-        assert_eq!(p.parts, [vec![0xde, 0xad], vec![1], vec![], vec![]]);
+        let p = program("0xdead").program().unwrap();
+        assert_eq!(
+            (p.bytecode, p.configuration_schema),
+            (vec![0xde, 0xad], vec![1])
+        );
         for bad in ["", "0x", "0xzz"] {
-            assert!(program(bad).parts("storeProgram").is_err(), "{bad:?}");
+            assert!(program(bad).program().is_err(), "{bad:?}");
         }
         let big = format!("0x{}", "00".repeat(MAX_PROGRAM_BYTES));
-        let e = program(&big).parts("storeProgram").err().unwrap();
-        assert_eq!((e.code, e.operation), (Code::InvalidInput, "storeProgram"));
+        assert_eq!(code(program(&big).program()), Code::InvalidInput);
     }
 }

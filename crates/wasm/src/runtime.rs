@@ -5,7 +5,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::error::{ClientError, Code};
+use entropy_register_client::Error;
 
 /// Defines `globalThis.CloseEvent` (only ever run where it is missing, i.e. not in browsers,
 /// so no content-security policy is in the way of `Function`).
@@ -35,14 +35,13 @@ fn ensure_close_event() {
     }
 }
 
-/// Checks the runtime before `operation` opens a connection.
-pub fn prepare(operation: &'static str) -> Result<(), ClientError> {
+/// Checks the runtime before a connection is opened.
+pub fn prepare() -> Result<(), Error> {
     if !has_websocket() {
-        return Err(ClientError::new(
-            Code::ServerUnreachable,
-            operation,
+        return Err(Error::ServerUnreachable(
             "this JavaScript runtime has no global WebSocket: on Node 20 use the package's Node \
-             entry (it installs the 'ws' package) or run node with --experimental-websocket",
+             entry (it installs the 'ws' package) or run node with --experimental-websocket"
+                .into(),
         ));
     }
     ensure_close_event();

@@ -150,8 +150,14 @@ async fn node_seals_finalizes_and_its_ocw_posts_the_dkg_message() {
         }])
         .unwrap(),
     };
+    let call = entropy_register_client::backend::Call {
+        pallet: "Registry",
+        name: "register",
+        args: codec::Encode::encode(&args),
+    };
     let included = chain
-        .register(&alice, &args)
+        .subxt()
+        .submit_signed(&call, &alice, None)
         .await
         .expect("register succeeded");
     assert!(included
@@ -166,6 +172,7 @@ async fn node_seals_finalizes_and_its_ocw_posts_the_dkg_message() {
         .collect();
     let committee = select_committee(
         InclusionBlock(n).committee_block(),
+        2,
         |g| groups.get(g as usize).cloned(),
         |_| true,
     )

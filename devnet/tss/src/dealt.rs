@@ -16,77 +16,55 @@ use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::Json;
+use entropy_register_core::api::{self, routes, ApiCode};
 use entropy_register_core::client_dealt::{
     self, share_digest, DealtShare, DealtShareFacts, DealtShareRejection, ShareCheck,
     ShareCheckAnswer,
 };
 use entropy_register_core::committee::InclusionBlock;
 use entropy_register_core::dkg::KeyShare;
-use entropy_register_core::envelope::{EncryptedSignedMessage, EnvelopeError, Opened};
+use entropy_register_core::envelope::{EncryptedSignedMessage, Opened};
 use entropy_register_core::types::{AccountId32, ServerInfo, VerifyingKey};
 use entropy_register_core::verify::Receipt;
 
 use crate::chain::At;
-use crate::http::ApiError;
+use crate::refusal::Refusal;
 use crate::server::{receipt_key, Server};
 
 /// How long a server waits for its subgroup peers to have the user's share too.
 pub const PEER_WAIT: Duration = Duration::from_secs(30);
 
-fn rejection(e: DealtShareRejection) -> ApiError {
-    let status = match &e {
-        DealtShareRejection::Malformed(_) | DealtShareRejection::NotAKeyShare(_) => {
-            StatusCode::BAD_REQUEST
-        }
-        DealtShareRejection::SignedByAnother { .. } | DealtShareRejection::NotInSubgroup(_) => {
-            StatusCode::FORBIDDEN
-        }
-        DealtShareRejection::NotRegistering(_)
-        | DealtShareRejection::NotClientDealt(_)
-        | DealtShareRejection::NoShareYet(_) => StatusCode::CONFLICT,
-        DealtShareRejection::WrongSubgroup { .. } => StatusCode::MISDIRECTED_REQUEST,
-        DealtShareRejection::ShareMismatch(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        DealtShareRejection::ServerNotOnChain => StatusCode::SERVICE_UNAVAILABLE,
-    };
-    ApiError::new(status, e.code(), e)
-}
-
-fn open(s: &Server, body: &[u8]) -> Result<Opened, ApiError> {
-    let bad = |e: EnvelopeError| ApiError::new(StatusCode::BAD_REQUEST, e.label(), e);
-    EncryptedSignedMessage::from_json(body)
-        .map_err(bad)?
-        .open(&s.keys.x25519.secret_bytes())
-        .map_err(bad)
+fn open(s: &Server, body: &[u8]) -> Result<Opened, Refusal> {
+    Ok(EncryptedSignedMessage::from_json(body)?.open(&s.keys.x25519.secret_bytes())?)
 }
 
 /// `POST /user/dealt_share`.
 pub async fn dealt_share(
     State(s): State<Arc<Server>>,
     body: Bytes,
-) -> Result<Json<Receipt>, ApiError> {
+) -> Result<Json<Receipt>, Refusal> {
     let opened = open(&s, &body)?;
-    let msg = DealtShare::from_json(&opened.message).map_err(rejection)?;
+    let msg = DealtShare::from_json(&opened.message)?;
     let account = msg.account;
     let me = s.account();
-    let state = s.chain.at(At::Latest).await.map_err(ApiError::internal)?;
+    let state = s.chain.at(At::Latest).await.map_err(Refusal::internal)?;
     let (registering, dealt, own) = futures::join!(
         state.registering(&account),
         state.client_dealt(&account),
         state.subgroup_of_tss(&me)
     );
-    let registering = registering.map_err(ApiError::internal)?;
-    let dealt = dealt.map_err(ApiError::internal)?;
+    let registering = registering.map_err(Refusal::internal)?;
+    let dealt = dealt.map_err(Refusal::internal)?;
     let facts = DealtShareFacts {
         signer: opened.sender,
-        own_subgroup: own.map_err(ApiError::internal)?,
+        own_subgroup: own.map_err(Refusal::internal)?,
         registering: registering.as_ref(),
         dealt: dealt.as_ref(),
     };
     let accepted = client_dealt::judge(&msg, &facts).map_err(|e| {
         tracing::warn!(signer = %opened.sender, %account, "refused a dealt share: {e}");
-        rejection(e)
+        e
     })?;
     drop(msg);
     let (subgroup, vk) = (accepted.subgroup, accepted.verifying_key);
@@ -105,14 +83,15 @@ pub async fn dealt_share(
         state.committee(InclusionBlock(n).committee_block())
     );
     let peers: Vec<ServerInfo> = servers
-        .map_err(ApiError::internal)?
+        .map_err(Refusal::internal)?
         .into_iter()
+        .map(|(_, info)| info)
         .filter(|i| i.tss_account != me)
         .collect();
     let confirmer = committee
-        .map_err(ApiError::internal)?
+        .map_err(Refusal::internal)?
         .get(subgroup as usize)
-        .is_some_and(|v| v.tss_account.as_slice() == me.0.as_slice());
+        .is_some_and(|v| v.tss_account == me);
     drop(state);
     // The subgroup's other members must hold the same share before anyone keeps it.
     s.dealt_digests
@@ -137,13 +116,13 @@ pub async fn dealt_share(
 
     let key = vk.to_hex();
     let value = accepted.share.to_bytes();
-    if s.store.exists(&key).map_err(ApiError::internal)? {
-        s.store.replace(&key, &value).map_err(ApiError::internal)?;
+    if s.store.exists(&key).map_err(Refusal::internal)? {
+        s.store.replace(&key, &value).map_err(Refusal::internal)?;
     } else {
-        s.store.reserve(&key).map_err(ApiError::internal)?;
+        s.store.reserve(&key).map_err(Refusal::internal)?;
         if let Err(e) = s.store.put(&key, &value) {
             let _ = s.store.release(&key);
-            return Err(ApiError::internal(e));
+            return Err(Refusal::internal(e));
         }
     }
     tracing::info!(%account, subgroup, vk = %key, peers = peers.len(), "stored a dealt share");
@@ -153,26 +132,25 @@ pub async fn dealt_share(
             .confirmer
             .confirm(account, subgroup, vk)
             .await
-            .map_err(|e| ApiError::new(StatusCode::BAD_GATEWAY, "ConfirmFailed", e))?;
+            .map_err(|e| Refusal::new(ApiCode::ConfirmFailed, e))?;
         tracing::info!(%account, subgroup, block = included.block, "confirmed a dealt key");
     }
     let receipt = Receipt::sign(&s.keys.account, account, InclusionBlock(n), subgroup, vk);
     let json = serde_json::to_vec(&receipt).expect("plain data serializes");
     s.store
         .replace(&receipt_key(&account, InclusionBlock(n)), &json)
-        .map_err(ApiError::internal)?;
+        .map_err(Refusal::internal)?;
     Ok(Json(receipt))
 }
 
 /// Asks `peer` whether it holds the share `check` describes, until it answers (it may not have
 /// received its envelope yet) or [`PEER_WAIT`] passes. A signed "same" is the only success.
-async fn ask_peer(s: &Server, peer: &ServerInfo, check: &ShareCheck) -> Result<(), ApiError> {
+async fn ask_peer(s: &Server, peer: &ServerInfo, check: &ShareCheck) -> Result<(), Refusal> {
     let endpoint = String::from_utf8_lossy(&peer.endpoint).into_owned();
-    let url = format!("http://{endpoint}/user/share_check");
+    let url = api::url(&endpoint, routes::SHARE_CHECK);
     let unavailable = |why: String| {
-        ApiError::new(
-            StatusCode::GATEWAY_TIMEOUT,
-            "PeerUnavailable",
+        Refusal::new(
+            ApiCode::PeerUnavailable,
             format!("subgroup peer {} ({endpoint}): {why}", peer.tss_account),
         )
     };
@@ -200,9 +178,11 @@ async fn ask_peer(s: &Server, peer: &ServerInfo, check: &ShareCheck) -> Result<(
                     .map_err(|e| unavailable(format!("not an answer: {e}")))?;
                 return answer
                     .accept(check, &s.account(), &peer.tss_account)
-                    .map_err(|e| ApiError::new(StatusCode::CONFLICT, "PeerMismatch", e));
+                    .map_err(|e| Refusal::new(ApiCode::PeerMismatch, e));
             }
-            Ok(resp) if resp.status() == StatusCode::CONFLICT => "it has no share yet".to_string(),
+            Ok(resp) if resp.status().as_u16() == ApiCode::NoShareYet.status() => {
+                "it has no share yet".to_string()
+            }
             Ok(resp) => {
                 let status = resp.status();
                 let body = resp.text().await.unwrap_or_default();
@@ -224,10 +204,10 @@ async fn ask_peer(s: &Server, peer: &ServerInfo, check: &ShareCheck) -> Result<(
 pub async fn share_check(
     State(s): State<Arc<Server>>,
     body: Bytes,
-) -> Result<Json<ShareCheckAnswer>, ApiError> {
+) -> Result<Json<ShareCheckAnswer>, Refusal> {
     let opened = open(&s, &body)?;
-    let check = ShareCheck::from_json(&opened.message).map_err(rejection)?;
-    let state = s.chain.at(At::Latest).await.map_err(ApiError::internal)?;
+    let check = ShareCheck::from_json(&opened.message)?;
+    let state = s.chain.at(At::Latest).await.map_err(Refusal::internal)?;
     let me = s.account();
     let (asker, own) = futures::join!(
         state.subgroup_of_tss(&opened.sender),
@@ -235,10 +215,9 @@ pub async fn share_check(
     );
     client_dealt::judge_check(
         &opened.sender,
-        asker.map_err(ApiError::internal)?,
-        own.map_err(ApiError::internal)?,
-    )
-    .map_err(rejection)?;
+        asker.map_err(Refusal::internal)?,
+        own.map_err(Refusal::internal)?,
+    )?;
     let held = s
         .dealt_digests
         .lock()
@@ -248,7 +227,7 @@ pub async fn share_check(
     let digest = match held {
         Some(d) => d,
         None => stored_digest(&s, &check.account, &check.verifying_key)?
-            .ok_or_else(|| rejection(DealtShareRejection::NoShareYet(check.account)))?,
+            .ok_or(DealtShareRejection::NoShareYet(check.account))?,
     };
     Ok(Json(ShareCheckAnswer::sign(
         &s.keys.account,
@@ -264,10 +243,10 @@ fn stored_digest(
     s: &Server,
     account: &AccountId32,
     vk: &VerifyingKey,
-) -> Result<Option<[u8; 32]>, ApiError> {
-    let Some(bytes) = s.store.get(&vk.to_hex()).map_err(ApiError::internal)? else {
+) -> Result<Option<[u8; 32]>, Refusal> {
+    let Some(bytes) = s.store.get(&vk.to_hex()).map_err(Refusal::internal)? else {
         return Ok(None);
     };
-    let share = KeyShare::from_bytes(&bytes).map_err(ApiError::internal)?;
+    let share = KeyShare::from_bytes(&bytes).map_err(Refusal::internal)?;
     Ok(Some(share_digest(account, &share)))
 }

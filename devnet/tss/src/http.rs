@@ -1,6 +1,6 @@
-//! HTTP routes (§4.2): `/user/new`, `/user/receive_key`, `/ws`, `/user/receipt/{account}/{block}`,
-//! `/healthz`, `/version`; ours for the client-dealt flow: `/user/dealt_share`,
-//! `/user/share_check` (in [`crate::dealt`]). Errors are JSON `{"code", "message"}` with a fitting status.
+//! The server's side of the HTTP API that `entropy_register_core::api` defines: its routes,
+//! bodies and refusal codes (the client-dealt routes are in [`crate::dealt`]). A refusal is the
+//! core's `{code, message}` body with the core's status for the code.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,110 +12,69 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use entropy_register_core::api::{self, routes, ApiCode, Health, KeyStatus};
 use entropy_register_core::committee::InclusionBlock;
 use entropy_register_core::envelope::{EncryptedSignedMessage, MAX_ENVELOPE_JSON};
 use entropy_register_core::new_user::{
-    decode_request, judge, NewUserFacts, NewUserRejection, NewUserVerdict, FRESHNESS_WINDOW_BLOCKS,
+    decode_request, judge, NewUserFacts, NewUserVerdict, FRESHNESS_WINDOW_BLOCKS,
 };
 use entropy_register_core::share_transfer::{
-    self, ReceiveKeyAction, ReceiveKeyFacts, ReceiveKeyRejection, UserRegistrationInfo,
+    self, ReceiveKeyAction, ReceiveKeyFacts, UserRegistrationInfo,
 };
-use entropy_register_core::types::AccountId32;
-use serde_json::json;
+use entropy_register_core::types::{AccountId32, ValidatorInfo};
 
 use crate::chain::At;
+use crate::refusal::Refusal;
 use crate::server::{receipt_key, Server, LATEST_BLOCK_KEY};
 
 /// Largest websocket message accepted (a Noise frame of the largest application message).
 const MAX_WS_MESSAGE: usize = 9 * 1024 * 1024;
 
-/// An error answer.
-pub struct ApiError {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-}
-
-impl ApiError {
-    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl ToString) -> Self {
-        ApiError {
-            status,
-            code,
-            message: message.to_string(),
-        }
-    }
-    pub(crate) fn internal(message: impl ToString) -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal", message)
-    }
-    /// The message for people.
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        (
-            self.status,
-            Json(json!({"code": self.code, "message": self.message})),
-        )
-            .into_response()
-    }
-}
-
 /// The router of a server.
 pub fn router(server: Arc<Server>) -> Router {
     Router::new()
-        .route("/user/new", post(new_user))
-        .route("/user/receive_key", post(receive_key))
-        .route("/user/dealt_share", post(crate::dealt::dealt_share))
-        .route("/user/share_check", post(crate::dealt::share_check))
-        .route("/user/receipt/{account}/{block}", get(receipt))
-        .route("/user/key/{verifying_key}", get(key_status))
-        .route("/ws", get(ws))
-        .route("/healthz", get(healthz))
-        .route("/version", get(version))
+        .route(routes::USER_NEW, post(new_user))
+        .route(routes::RECEIVE_KEY, post(receive_key))
+        .route(routes::DEALT_SHARE, post(crate::dealt::dealt_share))
+        .route(routes::SHARE_CHECK, post(crate::dealt::share_check))
+        .route(routes::RECEIPT, get(receipt))
+        .route(routes::KEY, get(key_status))
+        .route(routes::WS, get(ws))
+        .route(routes::HEALTHZ, get(healthz))
+        .route(routes::VERSION, get(version))
         .layer(DefaultBodyLimit::max(MAX_ENVELOPE_JSON))
         .layer(tower_http::cors::CorsLayer::permissive())
         .with_state(server)
 }
 
-fn new_user_error(e: NewUserRejection) -> ApiError {
-    let (status, code) = match &e {
-        NewUserRejection::Malformed(_) => (StatusCode::BAD_REQUEST, "Malformed"),
-        NewUserRejection::BadAccount { .. } => (StatusCode::BAD_REQUEST, "BadAccount"),
-        NewUserRejection::Repeated { .. } => (StatusCode::CONFLICT, "Repeated"),
-        NewUserRejection::Stale { .. } => (StatusCode::CONFLICT, "Stale"),
-        NewUserRejection::NotVerifiable { .. } => (StatusCode::FORBIDDEN, "NotVerifiable"),
-        NewUserRejection::CommitteeMismatch { .. } => (StatusCode::FORBIDDEN, "CommitteeMismatch"),
-    };
-    ApiError::new(status, code, e)
+fn status(code: u16) -> StatusCode {
+    StatusCode::from_u16(code).expect("the core's statuses are valid")
 }
 
 /// `POST /user/new`: judge the off-chain worker's message against chain state; on acceptance
 /// answer 200 and run one registration per account concurrently in the background.
-async fn new_user(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCode, ApiError> {
-    tracing::debug!(bytes = body.len(), "/user/new");
-    let msg = decode_request(&body).map_err(new_user_error)?;
+async fn new_user(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCode, Refusal> {
+    tracing::debug!(bytes = body.len(), route = routes::USER_NEW, "request");
+    let msg = decode_request(&body)?;
     if msg.sig_request_accounts.is_empty() {
-        return Ok(StatusCode::NO_CONTENT);
+        return Ok(status(api::new_user_status(&NewUserVerdict::NothingToDo)));
     }
     let n = msg.block_number;
     let _guard = s.new_user_lock.lock().await;
     // The off-chain worker of N+1 may call before our view of the chain reaches N+1.
-    let mut latest = s.chain.at(At::Latest).await.map_err(ApiError::internal)?;
+    let mut latest = s.chain.at(At::Latest).await.map_err(Refusal::internal)?;
     for _ in 0..30 {
         if latest.number() > n {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
-        latest = s.chain.at(At::Latest).await.map_err(ApiError::internal)?;
+        latest = s.chain.at(At::Latest).await.map_err(Refusal::internal)?;
     }
     let best = latest.number();
     let last_served = s
         .store
         .get(LATEST_BLOCK_KEY)
-        .map_err(ApiError::internal)?
+        .map_err(Refusal::internal)?
         .and_then(|v| <[u8; 4]>::try_from(v.as_slice()).ok())
         .map(u32::from_be_bytes);
     // Dkg[N] and the committee as the chain saw them in the off-chain worker's block N+1.
@@ -126,16 +85,18 @@ async fn new_user(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCod
             s.chain
                 .at(At::Block(n + 1))
                 .await
-                .map_err(ApiError::internal)?
+                .map_err(Refusal::internal)?
         };
         let (onchain, committee) = futures::join!(
             state.dkg_accounts(n),
             state.committee(InclusionBlock(n).committee_block())
         );
-        (
-            Some(onchain.map_err(ApiError::internal)?),
-            Some(committee.map_err(ApiError::internal)?),
-        )
+        let committee: Vec<ValidatorInfo> = committee
+            .map_err(Refusal::internal)?
+            .iter()
+            .map(ValidatorInfo::from)
+            .collect();
+        (Some(onchain.map_err(Refusal::internal)?), Some(committee))
     } else {
         (None, None)
     };
@@ -147,18 +108,19 @@ async fn new_user(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCod
         expected_committee: committee.as_deref(),
         freshness_window: FRESHNESS_WINDOW_BLOCKS,
     };
-    match judge(&msg, &facts).map_err(|e| {
+    let verdict = judge(&msg, &facts).map_err(|e| {
         tracing::warn!(block = n, "refused /user/new: {e}");
-        new_user_error(e)
-    })? {
-        NewUserVerdict::NothingToDo => Ok(StatusCode::NO_CONTENT),
-        NewUserVerdict::NotInCommittee => Ok(StatusCode::MISDIRECTED_REQUEST),
+        e
+    })?;
+    let answer = status(api::new_user_status(&verdict));
+    match verdict {
+        NewUserVerdict::NothingToDo | NewUserVerdict::NotInCommittee => Ok(answer),
         NewUserVerdict::Accept {
             block, accounts, ..
         } => {
             s.store
                 .replace(LATEST_BLOCK_KEY, &block.0.to_be_bytes())
-                .map_err(ApiError::internal)?;
+                .map_err(Refusal::internal)?;
             tracing::info!(
                 block = block.0,
                 accounts = accounts.len(),
@@ -174,38 +136,18 @@ async fn new_user(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCod
                     }
                 });
             }
-            Ok(StatusCode::OK)
+            Ok(answer)
         }
     }
 }
 
-fn receive_key_error(e: ReceiveKeyRejection) -> ApiError {
-    let status = match &e {
-        ReceiveKeyRejection::Malformed(_)
-        | ReceiveKeyRejection::NotAKeyShare(_)
-        | ReceiveKeyRejection::KeyMismatch { .. }
-        | ReceiveKeyRejection::NoAccount => StatusCode::BAD_REQUEST,
-        ReceiveKeyRejection::ForbiddenKey
-        | ReceiveKeyRejection::ProactiveRefresh
-        | ReceiveKeyRejection::ReceiverNotOnChain
-        | ReceiveKeyRejection::NotInSubgroup => StatusCode::FORBIDDEN,
-        ReceiveKeyRejection::AlreadyRegistered | ReceiveKeyRejection::NotRegistering(_) => {
-            StatusCode::CONFLICT
-        }
-    };
-    ApiError::new(status, e.code(), e)
-}
-
 /// `POST /user/receive_key`: a subgroup peer forwards a share (§4.8).
-async fn receive_key(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCode, ApiError> {
-    let bad = |e: entropy_register_core::envelope::EnvelopeError| {
-        ApiError::new(StatusCode::BAD_REQUEST, e.label(), e)
-    };
-    let envelope = EncryptedSignedMessage::from_json(&body).map_err(bad)?;
-    let opened = envelope.open(&s.keys.x25519.secret_bytes()).map_err(bad)?;
-    let info = UserRegistrationInfo::from_json(&opened.message).map_err(receive_key_error)?;
-    let (account, share) = share_transfer::check_payload(&info).map_err(receive_key_error)?;
-    let state = s.chain.at(At::Latest).await.map_err(ApiError::internal)?;
+async fn receive_key(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCode, Refusal> {
+    let envelope = EncryptedSignedMessage::from_json(&body)?;
+    let opened = envelope.open(&s.keys.x25519.secret_bytes())?;
+    let info = UserRegistrationInfo::from_json(&opened.message)?;
+    let (account, share) = share_transfer::check_payload(&info)?;
+    let state = s.chain.at(At::Latest).await.map_err(Refusal::internal)?;
     let own = s.account();
     let (own_subgroup, sender_subgroup, registering) = futures::join!(
         state.subgroup_of_tss(&own),
@@ -213,28 +155,28 @@ async fn receive_key(State(s): State<Arc<Server>>, body: Bytes) -> Result<Status
         state.registering(&account)
     );
     let facts = ReceiveKeyFacts {
-        own_subgroup: own_subgroup.map_err(ApiError::internal)?,
-        sender_subgroup: sender_subgroup.map_err(ApiError::internal)?,
-        registering: registering.map_err(ApiError::internal)?.is_some(),
-        key_exists: s.store.exists(&info.key).map_err(ApiError::internal)?,
+        own_subgroup: own_subgroup.map_err(Refusal::internal)?,
+        sender_subgroup: sender_subgroup.map_err(Refusal::internal)?,
+        registering: registering.map_err(Refusal::internal)?.is_some(),
+        key_exists: s.store.exists(&info.key).map_err(Refusal::internal)?,
     };
     let action = share_transfer::judge(&account, facts).map_err(|e| {
         tracing::warn!(sender = %opened.sender, %account, "refused a forwarded share: {e}");
-        receive_key_error(e)
+        e
     })?;
     let value = share.to_bytes();
     match action {
         ReceiveKeyAction::Store => {
-            s.store.reserve(&info.key).map_err(ApiError::internal)?;
+            s.store.reserve(&info.key).map_err(Refusal::internal)?;
             if let Err(e) = s.store.put(&info.key, &value) {
                 let _ = s.store.release(&info.key);
-                return Err(ApiError::internal(e));
+                return Err(Refusal::internal(e));
             }
         }
         ReceiveKeyAction::Replace => s
             .store
             .replace(&info.key, &value)
-            .map_err(ApiError::internal)?,
+            .map_err(Refusal::internal)?,
     }
     tracing::info!(sender = %opened.sender, %account, vk = %info.key, "stored a forwarded share");
     Ok(StatusCode::OK)
@@ -254,27 +196,25 @@ fn parse_account(s: &str) -> Option<AccountId32> {
 async fn receipt(
     State(s): State<Arc<Server>>,
     Path((account, block)): Path<(String, u32)>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Refusal> {
     let account = parse_account(&account).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "InvalidAccount",
+        Refusal::new(
+            ApiCode::InvalidAccount,
             "expected an SS58 address or 32 bytes of hex",
         )
     })?;
     match s
         .store
         .get(&receipt_key(&account, InclusionBlock(block)))
-        .map_err(ApiError::internal)?
+        .map_err(Refusal::internal)?
     {
         Some(json) => Ok((
             [(axum::http::header::CONTENT_TYPE, "application/json")],
             json.to_vec(),
         )
             .into_response()),
-        None => Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "NoReceipt",
+        None => Err(Refusal::new(
+            ApiCode::NoReceipt,
             format!("no confirmed registration of {account} in block {block} on this server"),
         )),
     }
@@ -285,30 +225,29 @@ async fn receipt(
 async fn key_status(
     State(s): State<Arc<Server>>,
     Path(vk): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<KeyStatus>, Refusal> {
     let vk = entropy_register_core::hex::decode(&vk)
         .map_err(|e| e.to_string())
         .and_then(|b| {
             entropy_register_core::types::VerifyingKey::from_bytes(&b).map_err(|e| e.to_string())
         })
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "InvalidVerifyingKey", e))?;
-    let Some(bytes) = s.store.get(&vk.to_hex()).map_err(ApiError::internal)? else {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "NoKeyShare",
+        .map_err(|e| Refusal::new(ApiCode::InvalidVerifyingKey, e))?;
+    let Some(bytes) = s.store.get(&vk.to_hex()).map_err(Refusal::internal)? else {
+        return Err(Refusal::new(
+            ApiCode::NoKeyShare,
             format!("no share of {} on this server", vk.to_hex()),
         ));
     };
     let share =
-        entropy_register_core::dkg::KeyShare::from_bytes(&bytes).map_err(ApiError::internal)?;
+        entropy_register_core::dkg::KeyShare::from_bytes(&bytes).map_err(Refusal::internal)?;
     if share.verifying_key() != vk {
-        return Err(ApiError::internal("stored share does not match its key"));
+        return Err(Refusal::internal("stored share does not match its key"));
     }
-    Ok(Json(json!({
-        "verifyingKey": vk.to_hex(),
-        "partyIndex": share.party_index(),
-        "parties": share.parties(),
-    })))
+    Ok(Json(KeyStatus {
+        verifying_key: vk.to_hex(),
+        party_index: share.party_index(),
+        parties: share.parties(),
+    }))
 }
 
 /// `GET /ws`: a DKG party connects; Noise XK responder, then the subscription checks.
@@ -325,26 +264,26 @@ async fn ws(State(s): State<Arc<Server>>, upgrade: WebSocketUpgrade) -> Response
 }
 
 /// `GET /healthz`: ready when the chain answers.
-async fn healthz(State(s): State<Arc<Server>>) -> Result<Json<serde_json::Value>, ApiError> {
+async fn healthz(State(s): State<Arc<Server>>) -> Result<Json<Health>, Refusal> {
     let best = s
         .chain
         .best_block()
         .await
-        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "ChainUnavailable", e))?;
-    Ok(Json(json!({
-        "status": "ok",
-        "account": s.account().to_ss58(),
-        "x25519": entropy_register_core::hex::encode_0x(&s.keys.x25519.public),
-        "bestBlock": best,
-        "openSessions": s.sessions.waiting(),
-    })))
+        .map_err(|e| Refusal::new(ApiCode::ChainUnavailable, e))?;
+    Ok(Json(Health {
+        status: "ok".into(),
+        account: s.account().to_ss58(),
+        x25519: entropy_register_core::hex::encode_0x(&s.keys.x25519.public),
+        best_block: best,
+        open_sessions: s.sessions.waiting(),
+    }))
 }
 
 /// `GET /version`.
-async fn version() -> Json<serde_json::Value> {
-    Json(json!({
-        "name": env!("CARGO_PKG_NAME"),
-        "version": env!("CARGO_PKG_VERSION"),
-        "protocol": "entropy-v0.2.0-registration",
-    }))
+async fn version() -> Json<api::Version> {
+    Json(api::Version {
+        name: env!("CARGO_PKG_NAME").into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        protocol: "entropy-v0.2.0-registration".into(),
+    })
 }

@@ -1,25 +1,23 @@
 //! # devnet-tss
 //!
-//! The devnet's threshold signature server and launcher. All protocol rules and formats come
-//! from `entropy-register-core`; this crate is the IO around them:
+//! The devnet's threshold signature server. All protocol rules and formats come from
+//! `entropy-register-core` (the HTTP API from its `api` module) and every chain read from
+//! `entropy-register-client`; this crate is the IO around them:
 //!
-//! - [`chain`]: typed storage reads and signed `Registry` calls (subxt, native);
+//! - [`chain`]: the connection, the client's typed reads, `confirm_register` submissions;
 //! - [`store`]: the encrypted key store (redb + the core's records);
 //! - [`transport`]: websocket frames and the Noise XK handshake;
 //! - [`sessions`]: DKG listeners and the DKG driver;
 //! - [`server`]: one account's registration (DKG → store → forward → confirm → receipt);
 //! - [`dealt`]: the client-dealt flow (a user's dealt share, the subgroup comparison);
-//! - [`http`]: the routes;
-//! - [`client`]: the registration flow for Rust callers (demo, tests, benchmark);
-//! - [`config`]: command line and identity;
-//! - [`launcher`]: node + four servers for development, tests and CI.
+//! - [`http`]: the routes; [`refusal`]: refusals as HTTP answers;
+//! - [`config`]: command line and identity.
 
 pub mod chain;
-pub mod client;
 pub mod config;
 pub mod dealt;
 pub mod http;
-pub mod launcher;
+pub mod refusal;
 pub mod server;
 pub mod sessions;
 pub mod store;

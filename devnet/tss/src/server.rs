@@ -1,9 +1,10 @@
 //! The server's shared state and the registration work it does for one account after an
 //! accepted `/user/new`: DKG, encrypted storage, forwarding to the subgroup, confirmation,
-//! receipt (§4.3 `setup_dkg`, run concurrently per account).
+//! receipt (docs/protocol.md, "Network DKG"; run concurrently per account).
 
 use std::collections::HashMap;
 
+use entropy_register_core::api::{self, routes};
 use entropy_register_core::committee::InclusionBlock;
 use entropy_register_core::dkg::{dkg_parties, KeyShare};
 use entropy_register_core::envelope::EncryptedSignedMessage;
@@ -13,7 +14,7 @@ use entropy_register_core::share_transfer::UserRegistrationInfo;
 use entropy_register_core::types::{AccountId32, KeyVisibility, ServerInfo, ValidatorInfo};
 use entropy_register_core::verify::Receipt;
 
-use crate::chain::{At, Chain, ChainError, Confirmer};
+use crate::chain::{At, Chain, ChainError, ConfirmError, Confirmer};
 use crate::sessions::{self, Dial, DkgPlan, SessionError, Sessions};
 use crate::store::{Store, StoreError};
 
@@ -67,6 +68,9 @@ pub enum RegistrationError {
     /// Chain access failed.
     #[error("chain: {0}")]
     Chain(#[from] ChainError),
+    /// The confirmation was not submitted.
+    #[error(transparent)]
+    Confirm(#[from] ConfirmError),
     /// A subgroup peer refused the forwarded share.
     #[error("server {server} refused the share: HTTP {status}: {body}")]
     ForwardRejected {
@@ -111,6 +115,7 @@ impl Server {
             .subgroup_servers(subgroup)
             .await?
             .into_iter()
+            .map(|(_, info)| info)
             .filter(|info| info.tss_account != me)
             .collect();
         drop(state);
@@ -191,7 +196,7 @@ impl Server {
             })?;
             let resp = self
                 .http
-                .post(format!("http://{server}/user/receive_key"))
+                .post(api::url(&server, routes::RECEIVE_KEY))
                 .header("content-type", "application/json")
                 .body(envelope.to_json())
                 .send()

@@ -133,7 +133,7 @@ pub fn from_axum(socket: axum::extract::ws::WebSocket) -> FrameIo {
 /// Dials `ws://<endpoint>/ws`.
 pub async fn dial(endpoint: &str) -> Result<FrameIo, TransportError> {
     use tokio_tungstenite::tungstenite::Message;
-    let url = format!("ws://{endpoint}/ws");
+    let url = entropy_register_core::api::ws_url(endpoint);
     let (ws, _) = tokio::time::timeout(STEP_TIMEOUT, tokio_tungstenite::connect_async(&url))
         .await
         .map_err(|_| TransportError::Timeout(STEP_TIMEOUT))?

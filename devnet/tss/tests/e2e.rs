@@ -10,11 +10,14 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use codec::Encode;
+use devnet_launcher::launcher::{Devnet, LaunchConfig, LaunchError};
+use devnet_launcher::native::{self, NativeClient};
 use devnet_tss::chain::{At, Chain};
-use devnet_tss::client;
 use devnet_tss::config::DEV_PASSWORD;
-use devnet_tss::launcher::{Devnet, LaunchConfig, LaunchError};
 use devnet_tss::store::Store;
+use entropy_register_client::backend::{Call, WaitFor};
+use entropy_register_client::request::{programs, DealtSecret, Mode, RegisterRequest};
+use entropy_register_core::api::{self, routes};
 use entropy_register_core::committee::InclusionBlock;
 use entropy_register_core::dkg::{run_in_process, KeyShare};
 use entropy_register_core::envelope::EncryptedSignedMessage;
@@ -43,11 +46,22 @@ fn fresh(label: &str) -> Sr25519Pair {
 }
 
 fn genesis_program() -> ProgramsData {
-    ProgramsData::new(vec![ProgramInstance {
+    programs(vec![ProgramInstance {
         program_pointer: [0; 32],
         program_config: vec![],
     }])
     .unwrap()
+}
+
+/// A registration of the genesis program in `mode`, waiting for finalized blocks.
+fn request(mode: Mode<Sr25519Pair>, pma: AccountId32) -> RegisterRequest<Sr25519Pair> {
+    RegisterRequest {
+        mode,
+        program_modification_account: Some(pma),
+        programs: genesis_program(),
+        wait_for: WaitFor::Finalized,
+        timeout_blocks: 20,
+    }
 }
 
 /// Which dev server has this TSS account.
@@ -61,29 +75,77 @@ fn name_of(tss_account: &[u8]) -> &'static str {
 struct Ctx {
     devnet: Devnet,
     chain: Chain,
+    client: NativeClient,
     http: reqwest::Client,
     alice: Sr25519Pair,
 }
 
 impl Ctx {
     async fn fund(&self, who: &[AccountId32]) {
-        self.chain
-            .fund(&self.alice, who, 100 * UNIT)
+        native::fund(self.client.chain(), &self.alice, who, 100 * UNIT)
             .await
             .expect("transfers succeed");
     }
 
+    /// Submits `call` signed by `user`; the finalized block it succeeded in.
+    async fn submit(&self, user: &Sr25519Pair, name: &'static str, args: Vec<u8>) -> u32 {
+        let call = Call {
+            pallet: "Registry",
+            name,
+            args,
+        };
+        self.client
+            .submit(&call, user, WaitFor::Finalized, &|| {})
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
+    /// The committee servers (index = subgroup) of a registration included in `n`.
+    async fn committee_servers(&self, n: u32) -> Vec<ServerInfo> {
+        self.client.committee(n).await.unwrap().0
+    }
+
+    /// Follows and verifies a registration included in `n` whose DKG or delivery ran apart.
+    async fn followed_and_verified(
+        &self,
+        user: &AccountId32,
+        n: u32,
+        request: &RegisterArgs,
+        share: Option<&KeyShare>,
+        dealt: Option<&entropy_register_core::commitments::Commitments>,
+    ) -> (u32, VerifyingKey) {
+        let followed = self
+            .client
+            .follow(user, n, WaitFor::Finalized, 20, &|_| {})
+            .await
+            .expect("registered");
+        let (committee, subgroups) = self.client.committee(n).await.unwrap();
+        self.client
+            .verify(
+                *user, n, request, &committee, subgroups, &followed, share, dealt,
+            )
+            .await
+            .expect("verified");
+        (followed.registered_block, followed.verifying_key)
+    }
+
     async fn post(&self, name: &str, path: &str, body: Vec<u8>) -> (u16, Value) {
-        let url = format!("http://{}{path}", Devnet::endpoint(name));
+        let url = api::url(&Devnet::endpoint(name), path);
         answer(self.http.post(url).body(body)).await
     }
 
     async fn get(&self, name: &str, path: &str) -> (u16, Value) {
-        answer(
-            self.http
-                .get(format!("http://{}{path}", Devnet::endpoint(name))),
-        )
-        .await
+        self.get_url(&api::url(&Devnet::endpoint(name), path)).await
+    }
+
+    async fn get_url(&self, url: &str) -> (u16, Value) {
+        answer(self.http.get(url)).await
+    }
+
+    /// A server's answer for its receipt of `account`'s registration included in `n`.
+    async fn receipt(&self, name: &str, account: &AccountId32, n: u32) -> (u16, Value) {
+        self.get_url(&api::receipt_url(&Devnet::endpoint(name), account, n))
+            .await
     }
 
     /// POSTs and asserts the refusal: HTTP status and error code.
@@ -99,25 +161,31 @@ impl Ctx {
     /// Sends an envelope to bob's `/user/receive_key` and asserts the refusal.
     async fn refused_by_bob(&self, env: &EncryptedSignedMessage, status: u16, code: &str) {
         let body = env.to_json().into_bytes();
-        self.refused("bob", "/user/receive_key", body, status, code)
+        self.refused("bob", routes::RECEIVE_KEY, body, status, code)
             .await;
     }
 
     /// Party index of the share of `vk` a server holds (`None`: it holds none).
     async fn held(&self, name: &str, vk: &VerifyingKey) -> Option<u64> {
-        let (status, body) = self.get(name, &format!("/user/key/{}", vk.to_hex())).await;
+        let (status, body) = self
+            .get_url(&api::key_url(&Devnet::endpoint(name), vk))
+            .await;
         (status == 200).then(|| body["partyIndex"].as_u64().unwrap())
     }
 
     async fn open_sessions(&self, name: &str) -> u64 {
-        self.get(name, "/healthz").await.1["openSessions"]
+        self.get(name, routes::HEALTHZ).await.1["openSessions"]
             .as_u64()
             .unwrap()
     }
 
     /// The committee (in DKG order) of a registration included in `n`.
     async fn committee(&self, n: u32) -> Vec<ValidatorInfo> {
-        client::committee_for(&self.chain, n).await.unwrap()
+        self.committee_servers(n)
+            .await
+            .iter()
+            .map(ValidatorInfo::from)
+            .collect()
     }
 }
 
@@ -132,9 +200,13 @@ async fn devnet_end_to_end() {
     let chain = Chain::connect(&devnet.rpc_url, Duration::from_secs(30))
         .await
         .unwrap();
+    let client = native::connect(&devnet.rpc_url, Duration::from_secs(30))
+        .await
+        .unwrap();
     let mut ctx = Ctx {
         devnet,
         chain,
+        client,
         http: reqwest::Client::new(),
         alice: Sr25519Pair::from_suri("//Alice").unwrap(),
     };
@@ -169,19 +241,21 @@ async fn public_registration(ctx: &Ctx) -> (AccountId32, u32, VerifyingKey) {
     let user = fresh("public");
     let pma = fresh("pma").account();
     ctx.fund(&[user.account()]).await;
-    let args = RegisterArgs {
-        program_modification_account: pma,
-        key_visibility: KeyVisibility::Public,
-        programs_data: genesis_program(),
-    };
-    // Registers, waits for AccountRegistered, checks Registered[vk] against the request and
-    // verifies both committee receipts against on-chain state.
-    let out = client::register(&ctx.chain, &user, &args, None, 20)
+    // The registration client: registers, follows to AccountRegistered, checks the committee's
+    // confirmations and Registered[vk] against the request and verifies both committee
+    // receipts against on-chain state.
+    let out = ctx
+        .client
+        .register(
+            request(Mode::Public(user.clone()), pma),
+            &|_| {},
+            futures::future::pending(),
+        )
         .await
         .expect("a verified Public registration");
     let (n, vk) = (out.inclusion_block, out.verifying_key);
     eprintln!("  included in {n}, registered in {}", out.registered_block);
-    assert_eq!(out.receipts.len(), 2);
+    assert_eq!(out.committee.len(), 2);
     assert!(ctx
         .chain
         .at(At::Latest)
@@ -201,15 +275,10 @@ async fn public_registration(ctx: &Ctx) -> (AccountId32, u32, VerifyingKey) {
     let members: Vec<&str> = out
         .committee
         .iter()
-        .map(|v| name_of(&v.tss_account))
+        .map(|v| name_of(&v.member.tss_account.0))
         .collect();
     for (name, _) in groups.iter().filter(|(n, _)| !members.contains(n)) {
-        let (status, body) = ctx
-            .get(
-                name,
-                &format!("/user/receipt/{}/{n}", user.account().to_ss58()),
-            )
-            .await;
+        let (status, body) = ctx.receipt(name, &user.account(), n).await;
         assert_eq!((status, body["code"].as_str()), (404, Some("NoReceipt")));
     }
     (user.account(), n, vk)
@@ -226,7 +295,7 @@ fn dkg_message(n: u32, accounts: Vec<Vec<u8>>, committee: Vec<ValidatorInfo>) ->
 
 async fn new_user_rejects_bad_requests(ctx: &Ctx) {
     // Malformed SCALE.
-    ctx.refused("alice", "/user/new", vec![1, 2, 3], 400, "Malformed")
+    ctx.refused("alice", routes::USER_NEW, vec![1, 2, 3], 400, "Malformed")
         .await;
 
     // Wait until old blocks exist, then build requests for a recent block.
@@ -242,7 +311,7 @@ async fn new_user_rejects_bad_requests(ctx: &Ctx) {
     let member = name_of(&committee[0].tss_account);
     ctx.refused(
         member,
-        "/user/new",
+        routes::USER_NEW,
         dkg_message(old, vec![stranger.clone()], committee),
         409,
         "Stale",
@@ -260,7 +329,7 @@ async fn new_user_rejects_bad_requests(ctx: &Ctx) {
     let (status, _) = ctx
         .post(
             outsider,
-            "/user/new",
+            routes::USER_NEW,
             dkg_message(n, vec![stranger.clone()], committee.clone()),
         )
         .await;
@@ -269,7 +338,7 @@ async fn new_user_rejects_bad_requests(ctx: &Ctx) {
     // Forged: accounts that are not Registry::Dkg[N] on chain.
     ctx.refused(
         members[0],
-        "/user/new",
+        routes::USER_NEW,
         dkg_message(n, vec![stranger.clone()], committee),
         403,
         "NotVerifiable",
@@ -278,7 +347,7 @@ async fn new_user_rejects_bad_requests(ctx: &Ctx) {
 
     // Empty: nothing to do.
     let (status, _) = ctx
-        .post("alice", "/user/new", dkg_message(n, vec![], vec![]))
+        .post("alice", routes::USER_NEW, dkg_message(n, vec![], vec![]))
         .await;
     assert_eq!(status, 204);
 
@@ -293,7 +362,7 @@ async fn replayed_new_user_is_refused(ctx: &Ctx, n: u32, user: &AccountId32) {
     let member = name_of(&committee[0].tss_account);
     ctx.refused(
         member,
-        "/user/new",
+        routes::USER_NEW,
         dkg_message(n, vec![user.0.to_vec()], committee),
         409,
         "Repeated",
@@ -348,7 +417,7 @@ async fn receive_key_rejects(ctx: &Ctx, registered_user: &AccountId32) {
     // Malformed body.
     ctx.refused(
         "bob",
-        "/user/receive_key",
+        routes::RECEIVE_KEY,
         b"{\"x\":1}".to_vec(),
         400,
         "BadJson",
@@ -373,12 +442,7 @@ async fn submit_private(
         key_visibility: KeyVisibility::Private(x.public),
         programs_data: genesis_program(),
     };
-    let n = ctx
-        .chain
-        .register(&user, &args)
-        .await
-        .expect("register")
-        .block;
+    let n = ctx.submit(&user, "register", args.encode()).await;
     (user, args, n)
 }
 
@@ -409,23 +473,17 @@ async fn private_registration_and_wrong_noise_key(ctx: &Ctx) {
     }
 
     // The user joins as the last DKG party with the right key; the result verifies.
-    let share = client::join_dkg(&user, &x, n, &committee)
-        .await
-        .expect("the user's DKG");
+    let servers = ctx.committee_servers(n).await;
+    let (share, connections) =
+        entropy_register_client::dkg_party::join(ctx.client.io(), &user, &x, n, &servers)
+            .await
+            .expect("the user's DKG");
     assert_eq!(share.party_index(), 2);
-    let out = client::wait_and_verify(
-        &ctx.chain,
-        user.account(),
-        n,
-        &args,
-        committee,
-        Some(share),
-        20,
-    )
-    .await
-    .expect("a verified Private registration");
-    let vk = out.verifying_key;
-    assert_eq!(out.key_share.unwrap().verifying_key(), vk);
+    let (_, vk) = ctx
+        .followed_and_verified(&user.account(), n, &args, Some(&share), None)
+        .await;
+    drop(connections);
+    assert_eq!(share.verifying_key(), vk);
     for (name, g) in [("alice", 0), ("bob", 0), ("charlie", 1), ("dave", 1)] {
         assert_eq!(ctx.held(name, &vk).await, Some(g), "{name}");
     }
@@ -448,7 +506,15 @@ async fn abandoned_registration_left_nothing(
     }
     let best = ctx.chain.best_block().await.unwrap();
     for b in n..=best {
-        for e in ctx.chain.registry_events(b).await.unwrap() {
+        for e in ctx
+            .chain
+            .at(At::Block(b))
+            .await
+            .unwrap()
+            .registry_events()
+            .await
+            .unwrap()
+        {
             let confirmed = matches!(
                 &e,
                 RegistryEvent::RecievedConfirmation(a, ..) | RegistryEvent::AccountRegistered(a, _)
@@ -461,9 +527,7 @@ async fn abandoned_registration_left_nothing(
     assert!(state.registering(&account).await.unwrap().is_some());
     for name in ["alice", "bob", "charlie", "dave"] {
         assert_eq!(ctx.open_sessions(name).await, 0, "{name} still waits");
-        let (status, _) = ctx
-            .get(name, &format!("/user/receipt/{}/{n}", account.to_ss58()))
-            .await;
+        let (status, _) = ctx.receipt(name, &account, n).await;
         assert_eq!(status, 404, "{name} has a receipt");
     }
     let logged = ["alice", "bob", "charlie", "dave"]
@@ -587,7 +651,15 @@ async fn client_dealt_rejections_then_registration(ctx: &mut Ctx) {
         s[0] &= 0x7f; // below the curve order
         s
     };
-    let dealt = deal(Some(&secret), SIGNING_PARTY_SIZE).unwrap();
+    let subgroups = ctx
+        .chain
+        .at(At::Latest)
+        .await
+        .unwrap()
+        .subgroup_count()
+        .await
+        .unwrap() as usize;
+    let dealt = deal(Some(&secret), subgroups).unwrap();
     let vk = dealt.commitments.verifying_key().unwrap();
     let args = RegisterClientDealtArgs {
         program_modification_account: pma,
@@ -595,11 +667,8 @@ async fn client_dealt_rejections_then_registration(ctx: &mut Ctx) {
         commitments: dealt.commitments.clone(),
     };
     let n = ctx
-        .chain
-        .register_client_dealt(&user, &args)
-        .await
-        .unwrap()
-        .block;
+        .submit(&user, "register_client_dealt", args.encode())
+        .await;
     let state = ctx.chain.at(At::Latest).await.unwrap();
     let rec = state.client_dealt(&user.account()).await.unwrap().unwrap();
     assert_eq!(
@@ -616,9 +685,9 @@ async fn client_dealt_rejections_then_registration(ctx: &mut Ctx) {
             .to_json()
             .into_bytes()
     };
-    let path = "/user/dealt_share";
+    let path = routes::DEALT_SHARE;
     // A share that does not match the on-chain commitments (another dealing's share 0).
-    let other = deal(None, SIGNING_PARTY_SIZE).unwrap();
+    let other = deal(None, subgroups).unwrap();
     let msg = DealtShare::new(user.account(), 0, &other.shares[0]);
     ctx.refused(
         "alice",
@@ -695,7 +764,7 @@ async fn client_dealt_rejections_then_registration(ctx: &mut Ctx) {
     .unwrap();
     ctx.refused(
         "alice",
-        "/user/share_check",
+        routes::SHARE_CHECK,
         env.to_json().into_bytes(),
         403,
         "NotInSubgroup",
@@ -704,12 +773,7 @@ async fn client_dealt_rejections_then_registration(ctx: &mut Ctx) {
     // Nothing stored, nothing confirmed, no receipt.
     for name in ["alice", "bob", "charlie", "dave"] {
         assert_eq!(ctx.held(name, &vk).await, None, "{name} stored nothing");
-        let (status, _) = ctx
-            .get(
-                name,
-                &format!("/user/receipt/{}/{n}", user.account().to_ss58()),
-            )
-            .await;
+        let (status, _) = ctx.receipt(name, &user.account(), n).await;
         assert_eq!(status, 404);
     }
     let details = ctx
@@ -725,32 +789,28 @@ async fn client_dealt_rejections_then_registration(ctx: &mut Ctx) {
     assert_eq!(details.verifying_key, Some(vk.to_bounded()));
 
     // Now the real envelopes: every server of each subgroup gets its share.
-    let receipts = client::deliver_shares(&ctx.chain, &user, &dealt, n)
-        .await
-        .expect("every server accepts its share");
-    assert_eq!(receipts.len(), 4);
+    let at_n = ctx.client.at(n).await.unwrap();
+    let delivered =
+        entropy_register_client::dealt::deliver(ctx.client.io(), &at_n, &user, &dealt, n, &|_| {})
+            .await
+            .expect("every server accepts its share");
+    assert_eq!(delivered.len(), 4);
     let recorded = RegisterArgs {
         program_modification_account: pma,
         key_visibility: KeyVisibility::Public,
         programs_data: genesis_program(),
     };
-    let committee = ctx.committee(n).await;
-    let out = client::wait_and_verify(
-        &ctx.chain,
-        user.account(),
-        n,
-        &recorded,
-        committee,
-        None,
-        20,
-    )
-    .await
-    .expect("a verified client-dealt registration");
-    assert_eq!(out.verifying_key, vk);
-    eprintln!(
-        "  client-dealt: included in {n}, registered in {}",
-        out.registered_block
-    );
+    let (registered_block, registered) = ctx
+        .followed_and_verified(
+            &user.account(),
+            n,
+            &recorded,
+            None,
+            Some(&dealt.commitments),
+        )
+        .await;
+    assert_eq!(registered, vk);
+    eprintln!("  client-dealt: included in {n}, registered in {registered_block}");
     let state = ctx.chain.at(At::Latest).await.unwrap();
     assert_eq!(
         state.dealt_keys(&vk).await.unwrap(),
@@ -791,10 +851,16 @@ async fn client_dealt_rejections_then_registration(ctx: &mut Ctx) {
     // And the client's one-call flow, with a fresh key.
     let user2 = fresh("dealt2");
     ctx.fund(&[user2.account()]).await;
-    let out = client::register_client_dealt(&ctx.chain, &user2, pma, genesis_program(), None, 20)
+    let mode = Mode::ClientDealt {
+        user: user2.clone(),
+        secret: DealtSecret::generate(),
+    };
+    let out = ctx
+        .client
+        .register(request(mode, pma), &|_| {}, futures::future::pending())
         .await
         .expect("a verified client-dealt registration");
-    assert_eq!(out.delivery_receipts.len(), 4);
+    assert_eq!(out.dealt_shares.map(|d| d.len()), Some(4));
 }
 
 /// Sends a request; its HTTP status and JSON body (`null` when the body is not JSON).

@@ -4,7 +4,7 @@
 //! core's rule, and POSTs the SCALE `OcwMessageDkg{N, accounts, committee}` to
 //! `http://<endpoint>/user/new` of **each committee member** (endpoints from
 //! `ThresholdServers`; a deviation from v0.2.0, where every node posted only to its own server,
-//! see DESIGN §3.1), with a 2 s deadline. Blocks without registrations send nothing. It also
+//! §3.1), with a 2 s deadline. Blocks without registrations send nothing. It also
 //! prunes `Dkg[n-2]` at the start of block n, so `Dkg[N]` lives in blocks N and N+1.
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -72,7 +72,10 @@ pub mod pallet {
             let urls = committee
                 .iter()
                 .map(|v| {
-                    alloc::format!("http://{}/user/new", String::from_utf8_lossy(&v.ip_address))
+                    entropy_register_core::api::url(
+                        &String::from_utf8_lossy(&v.ip_address),
+                        entropy_register_core::api::routes::USER_NEW,
+                    )
                 })
                 .collect();
             Some((

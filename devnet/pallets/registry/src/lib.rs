@@ -40,7 +40,7 @@ pub mod pallet {
     use entropy_register_core::types::{
         AccountId32 as CoreAccount, KeyVisibility, ProgramsData, RegisteredInfo,
         RegisteringDetails, ValidatorInfo, VerifyingKeyBytes, KEY_VERSION_NUMBER,
-        MAX_MODIFIABLE_KEYS, SIGNING_PARTY_SIZE, VERIFYING_KEY_LENGTH,
+        MAX_MODIFIABLE_KEYS, VERIFYING_KEY_LENGTH,
     };
     use pallet_staking_extension::{ThresholdToStash, ValidatorToSubgroup};
     use polkadot_sdk::polkadot_sdk_frame::prelude::*;
@@ -275,8 +275,9 @@ pub mod pallet {
                 ThresholdToStash::<T>::get(&ts_server_account).ok_or(Error::<T>::NoThresholdKey)?;
             let mut details =
                 Registering::<T>::get(&sig_req_account).ok_or(Error::<T>::NotRegistering)?;
+            let subgroups = pallet_staking_extension::SubgroupCount::<T>::get() as usize;
             ensure!(
-                (signing_subgroup as usize) < SIGNING_PARTY_SIZE,
+                (signing_subgroup as usize) < subgroups,
                 Error::<T>::InvalidSubgroup
             );
             ensure!(
@@ -293,14 +294,14 @@ pub mod pallet {
             let dealt = ClientDealt::<T>::get(&sig_req_account);
             // A client-dealt key registered by someone else meanwhile is not overwritten.
             let taken = dealt.is_some()
-                && details.confirmations.len() == SIGNING_PARTY_SIZE - 1
+                && details.confirmations.len() + 1 == subgroups
                 && Registered::<T>::contains_key(&verifying_key);
             if stored != verifying_key || taken {
                 Self::end_registration(&sig_req_account);
                 Self::deposit_event(Event::FailedRegistration(sig_req_account));
                 return Ok(());
             }
-            if details.confirmations.len() == SIGNING_PARTY_SIZE - 1 {
+            if details.confirmations.len() + 1 == subgroups {
                 let pma = T::AccountId::from(details.program_modification_account.0);
                 ModifiableKeys::<T>::try_mutate(&pma, |keys| keys.try_push(verifying_key.clone()))
                     .map_err(|_| Error::<T>::TooManyModifiableKeys)?;
@@ -343,7 +344,8 @@ pub mod pallet {
         ) -> DispatchResult {
             let who = ensure_signed(origin)?;
             ensure!(
-                commitments.points().len() == SIGNING_PARTY_SIZE,
+                commitments.points().len()
+                    == pallet_staking_extension::SubgroupCount::<T>::get() as usize,
                 Error::<T>::InvalidCommitments
             );
             let vk = commitments
@@ -431,7 +433,9 @@ pub mod pallet {
         pub fn dkg_committee(block: CommitteeBlock) -> Result<Vec<ValidatorInfo>, Error<T>> {
             let members =
                 pallet_staking_extension::Pallet::<T>::committee(block).map_err(|e| match e {
-                    CommitteeError::SigningGroupError { .. } => Error::<T>::SigningGroupError,
+                    CommitteeError::SigningGroupError { .. } | CommitteeError::NoSubgroups => {
+                        Error::<T>::SigningGroupError
+                    }
                     CommitteeError::NoSyncedValidators { .. } => Error::<T>::NoSyncedValidators,
                 })?;
             members

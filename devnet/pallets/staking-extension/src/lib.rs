@@ -55,6 +55,11 @@ pub mod pallet {
     pub type ThresholdToStash<T: Config> =
         StorageMap<_, Blake2_128Concat, T::AccountId, T::AccountId, OptionQuery>;
 
+    /// How many signing subgroups there are (`SigningGroups[0..count]`); a DKG committee has
+    /// one server of each. Ours: v0.2.0 has the constant 2.
+    #[pallet::storage]
+    pub type SubgroupCount<T: Config> = StorageValue<_, u8, ValueQuery>;
+
     /// Subgroup → its members' stashes, in storage order.
     #[pallet::storage]
     pub type SigningGroups<T: Config> =
@@ -90,6 +95,12 @@ pub mod pallet {
                 ThresholdToStash::<T>::insert(AccountId32::from(info.tss_account.0), stash);
                 ThresholdServers::<T>::insert(stash, info);
             }
+            let count = self.signing_groups.len();
+            assert!(count <= u8::MAX as usize, "at most 255 signing subgroups");
+            for (i, (group, _)) in self.signing_groups.iter().enumerate() {
+                assert_eq!(*group as usize, i, "signing groups are numbered 0, 1, 2, …");
+            }
+            SubgroupCount::<T>::put(count as u8);
             for (group, members) in &self.signing_groups {
                 for m in members {
                     assert!(
@@ -192,9 +203,12 @@ pub mod pallet {
         pub fn committee(
             block: CommitteeBlock,
         ) -> Result<Vec<(T::AccountId, Option<ServerInfo>)>, CommitteeError> {
-            let members = select_committee(block, SigningGroups::<T>::get, |stash| {
-                IsValidatorSynced::<T>::get(stash)
-            })?;
+            let members = select_committee(
+                block,
+                SubgroupCount::<T>::get(),
+                SigningGroups::<T>::get,
+                |stash| IsValidatorSynced::<T>::get(stash),
+            )?;
             Ok(members
                 .into_iter()
                 .map(|m| {

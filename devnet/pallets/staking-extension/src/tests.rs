@@ -1,6 +1,6 @@
 use crate::{
-    mock::*, Error, Event, IsValidatorSynced, SigningGroups, ThresholdServers, ThresholdToStash,
-    ValidatorToSubgroup,
+    mock::*, Error, Event, IsValidatorSynced, SigningGroups, SubgroupCount, ThresholdServers,
+    ThresholdToStash, ValidatorToSubgroup,
 };
 use entropy_register_core::committee::{CommitteeBlock, CommitteeError};
 use polkadot_sdk::polkadot_sdk_frame::testing_prelude::*;
@@ -9,6 +9,7 @@ use polkadot_sdk::polkadot_sdk_frame::testing_prelude::*;
 fn genesis_builds_groups_and_maps() {
     new_test_ext().execute_with(|| {
         assert_eq!(SigningGroups::<Test>::get(0), Some(vec![acct(1), acct(2)]));
+        assert_eq!(SubgroupCount::<Test>::get(), 2);
         assert_eq!(ValidatorToSubgroup::<Test>::get(acct(3)), Some(1));
         assert_eq!(ThresholdToStash::<Test>::get(acct(12)), Some(acct(2)));
         assert!(IsValidatorSynced::<Test>::get(acct(4)));

@@ -10,8 +10,6 @@ use std::time::{Duration, Instant};
 
 use entropy_register_core::keys::derive_tss_keys;
 
-use crate::chain::Chain;
-
 /// The dev servers: name and port (the genesis endpoints, `devnet-runtime` `DEV_SERVERS`).
 pub const DEV_SERVERS: [(&str, u16); 4] = [
     ("alice", 3001),
@@ -165,7 +163,7 @@ impl Devnet {
             log: node_log,
         };
         let rpc_url = format!("ws://127.0.0.1:{}", cfg.rpc_port);
-        if let Err(e) = Chain::connect(&rpc_url, Duration::from_secs(90)).await {
+        if let Err(e) = crate::native::connect(&rpc_url, Duration::from_secs(90)).await {
             node.stop();
             return Err(LaunchError::NotReady {
                 name: "node".into(),
@@ -251,7 +249,10 @@ impl Devnet {
                 });
             }
             if let Ok(r) = client
-                .get(format!("http://{endpoint}/healthz"))
+                .get(entropy_register_core::api::url(
+                    &endpoint,
+                    entropy_register_core::api::routes::HEALTHZ,
+                ))
                 .send()
                 .await
             {
@@ -305,8 +306,8 @@ impl Devnet {
                 .map(|d| d.keys.account.account().to_ss58())
                 .unwrap_or_default();
             s += &format!(
-                "    {name:<8} http://{}  TSS account {account}\n",
-                Self::endpoint(name)
+                "    {name:<8} {}  TSS account {account}\n",
+                entropy_register_core::api::url(&Self::endpoint(name), "")
             );
         }
         s += "  dev accounts (funded): //Alice //Bob //Charlie //Dave //Eve //Ferdie\n";

@@ -23,7 +23,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let reports = match entropy_register_core::vectors::run_document(&doc) {
+    let reports = match entropy_register_vectors::run_document(&doc) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("{path}: {e}");

@@ -2,12 +2,18 @@
 //! whose `register` calls land in the same block, and prints how many blocks after inclusion
 //! each became `Registered` (min / median / max) and the wall time.
 //!
-//! `cargo run -p devnet-tss --example registration-bench [-- <counts, e.g. 1,10,50> [block ms]]`
+//! `cargo run --release -p devnet-launcher --bin registration-bench [-- <counts, e.g. 1,10,50>
+//! [block ms]]` (the servers must be built: `-p devnet-tss --bins`).
+//!
+//! Each account is registered with the registration client's own steps (`submit`, then
+//! `follow` to `AccountRegistered`).
 
 use std::time::{Duration, Instant};
 
-use devnet_tss::chain::{Chain, Registration};
-use devnet_tss::launcher::{Devnet, LaunchConfig};
+use codec::Encode;
+use devnet_launcher::launcher::{Devnet, LaunchConfig};
+use devnet_launcher::native;
+use entropy_register_client::backend::{Call, WaitFor};
 use entropy_register_core::keys::Sr25519Pair;
 use entropy_register_core::types::*;
 
@@ -27,9 +33,10 @@ async fn main() {
     let mut cfg = LaunchConfig::beside(profile_dir, dir.clone());
     cfg.block_ms = block_ms;
     let devnet = Devnet::start(cfg).await.expect("devnet starts");
-    let chain = Chain::connect(&devnet.rpc_url, Duration::from_secs(30))
+    let client = native::connect(&devnet.rpc_url, Duration::from_secs(30))
         .await
         .unwrap();
+    let finalized = || async { client.finalized().await.unwrap().number() };
     let alice = Sr25519Pair::from_suri("//Alice").unwrap();
     println!("registration benchmark: blocks every {block_ms} ms, 2 subgroups x 2 servers");
     println!("accounts  same-block  blocks after inclusion (min/median/max)  wall time");
@@ -41,19 +48,18 @@ async fn main() {
             })
             .collect();
         let accounts: Vec<AccountId32> = users.iter().map(|u| u.account()).collect();
-        chain
-            .fund(&alice, &accounts, 10 * UNIT)
+        native::fund(client.chain(), &alice, &accounts, 10 * UNIT)
             .await
             .expect("funding");
         // Submit right after a block so that all calls enter the same one.
-        let b = chain.best_block().await.unwrap();
-        while chain.best_block().await.unwrap() == b {
+        let b = finalized().await;
+        while finalized().await == b {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         let start = Instant::now();
-        let submissions = users.into_iter().map(|u| {
-            let chain = chain.clone();
-            tokio::spawn(async move {
+        let registrations = users.iter().map(|u| {
+            let client = &client;
+            async move {
                 let args = RegisterArgs {
                     program_modification_account: u.account(),
                     key_visibility: KeyVisibility::Public,
@@ -63,23 +69,27 @@ async fn main() {
                     }])
                     .unwrap(),
                 };
-                let inc = chain.register(&u, &args).await.expect("register");
-                let r = chain
-                    .wait_registered(&u.account(), inc.block, 30)
+                let call = Call {
+                    pallet: "Registry",
+                    name: "register",
+                    args: args.encode(),
+                };
+                let n = client
+                    .submit(&call, u, WaitFor::Finalized, &|| {})
                     .await
-                    .unwrap();
-                (inc.block, r)
-            })
+                    .expect("register");
+                let followed = client
+                    .follow(&u.account(), n, WaitFor::Finalized, 30, &|_| {})
+                    .await
+                    .unwrap_or_else(|e| panic!("a registration did not complete: {e}"));
+                (n, followed.registered_block)
+            }
         });
         let mut blocks = Vec::new();
         let mut inclusions = std::collections::BTreeSet::new();
-        for r in futures::future::join_all(submissions).await {
-            let (n, r) = r.unwrap();
+        for (n, registered) in futures::future::join_all(registrations).await {
             inclusions.insert(n);
-            match r {
-                Registration::Registered { block, .. } => blocks.push(block - n),
-                other => panic!("a registration did not complete: {other:?}"),
-            }
+            blocks.push(registered - n);
         }
         let wall = start.elapsed();
         blocks.sort();

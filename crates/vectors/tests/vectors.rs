@@ -2,7 +2,7 @@
 //! beside the clone, else the repository's copy `tests/registration-vectors.json`, or the file
 //! named by `ENTROPY_VECTORS`). A missing file is a failure, not a skip.
 
-use entropy_register_core::vectors::{run_document, KNOWN_GROUPS};
+use entropy_register_vectors::{run_document, KNOWN_GROUPS};
 
 const SHARED: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -76,12 +76,12 @@ fn a_tampered_vector_fails_for_the_right_reason() {
     let mut d = doc.clone();
     let case = &mut d["groups"]["scale_key_visibility"][0];
     case["expected"]["scale"] = serde_json::json!("0x01");
-    assert!(entropy_register_core::vectors::run_case("scale_key_visibility", case).is_err());
+    assert!(entropy_register_vectors::run_case("scale_key_visibility", case).is_err());
     // Claim a positive case is negative: it must fail too.
     let mut d = doc.clone();
     let case = &mut d["groups"]["eth_address"][0];
     case["expected"]["error"] = serde_json::json!("InvalidVerifyingKey");
-    assert!(entropy_register_core::vectors::run_case("eth_address", case).is_err());
+    assert!(entropy_register_vectors::run_case("eth_address", case).is_err());
     // A negative HPKE case labelled with the wrong failure kind fails.
     let mut d = doc;
     let cases = d["groups"]["hpke_signed_message_open"]
@@ -92,5 +92,5 @@ fn a_tampered_vector_fails_for_the_right_reason() {
         .find(|c| c["expected"]["error"] == "BadSignature")
         .unwrap();
     neg["expected"]["error"] = serde_json::json!("Hpke(OpenError)");
-    assert!(entropy_register_core::vectors::run_case("hpke_signed_message_open", neg).is_err());
+    assert!(entropy_register_vectors::run_case("hpke_signed_message_open", neg).is_err());
 }

@@ -7,14 +7,14 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::committee::{select_committee, CommitteeBlock, CommitteeError};
-use crate::envelope::EncryptedSignedMessage;
-use crate::hashing::{self, StorageHasher};
-use crate::keys;
-use crate::kvdb::{RecordKey, ScryptParams};
-use crate::session::{SessionId, SubscribeMessage};
-use crate::types::*;
 use codec::{Decode, Encode};
+use entropy_register_core::committee::{select_committee, CommitteeBlock, CommitteeError};
+use entropy_register_core::envelope::EncryptedSignedMessage;
+use entropy_register_core::hashing::{self, StorageHasher};
+use entropy_register_core::keys;
+use entropy_register_core::kvdb::{RecordKey, ScryptParams};
+use entropy_register_core::session::{SessionId, SubscribeMessage};
+use entropy_register_core::types::*;
 
 /// Result of one group.
 #[derive(Debug, Clone)]
@@ -100,7 +100,10 @@ fn handler(group: &str) -> Option<Handler> {
             } else {
                 Err(string(&i["err"])?)
             };
-            out([("bincode", hexv(&crate::wire::encode_subscribe_response(&r)))])
+            out([(
+                "bincode",
+                hexv(&entropy_register_core::wire::encode_subscribe_response(&r)),
+            )])
         },
         "committee_selection" => committee_selection,
         "eth_address" => eth_address,
@@ -118,7 +121,8 @@ fn string(v: &Value) -> Result<String, (String, Map<String, Value>)> {
     v.as_str().map(str::to_string).ok_or_else(|| bad("string"))
 }
 fn bytes(v: &Value) -> Result<Vec<u8>, (String, Map<String, Value>)> {
-    crate::hex::decode(v.as_str().ok_or_else(|| bad("hex"))?).map_err(|_| bad("hex"))
+    entropy_register_core::hex::decode(v.as_str().ok_or_else(|| bad("hex"))?)
+        .map_err(|_| bad("hex"))
 }
 fn arr<const N: usize>(v: &Value) -> Result<[u8; N], (String, Map<String, Value>)> {
     bytes(v)?.try_into().map_err(|_| bad("fixed-length hex"))
@@ -127,7 +131,7 @@ fn num(v: &Value) -> Result<u64, (String, Map<String, Value>)> {
     v.as_u64().ok_or_else(|| bad("number"))
 }
 fn hexv(b: &[u8]) -> Value {
-    Value::String(crate::hex::encode_0x(b))
+    Value::String(entropy_register_core::hex::encode_0x(b))
 }
 fn out<const N: usize>(fields: [(&str, Value); N]) -> Computed {
     Ok(fields
@@ -425,7 +429,7 @@ fn hpke_open(i: &Value) -> Computed {
         "signed_message_json".into(),
         Value::String(String::from_utf8_lossy(&plain).into_owned()),
     );
-    let signed = crate::envelope::SignedMessage::from_json(&plain)
+    let signed = entropy_register_core::envelope::SignedMessage::from_json(&plain)
         .map_err(|e| (e.label().to_string(), partial.clone()))?;
     if !signed.verify() {
         return Err(("BadSignature".into(), partial));
@@ -446,7 +450,7 @@ fn hpke_open(i: &Value) -> Computed {
 fn session_json(s: &SessionId) -> Value {
     match s {
         SessionId::Dkg { user, block_number } => {
-            json!({"variant": "Dkg", "user": crate::hex::encode_0x(&user.0), "block_number": block_number})
+            json!({"variant": "Dkg", "user": entropy_register_core::hex::encode_0x(&user.0), "block_number": block_number})
         }
     }
 }
@@ -517,7 +521,14 @@ fn committee_selection(i: &Value) -> Computed {
             .zip(&synced)
             .any(|(g, s)| g.iter().zip(s).any(|(x, ok)| x == stash && *ok))
     };
-    match select_committee(block, |g| groups.get(g as usize).cloned(), is_synced) {
+    // v0.2.0 has two subgroups, always.
+    let subgroups = SIGNING_PARTY_SIZE as u8;
+    match select_committee(
+        block,
+        subgroups,
+        |g| groups.get(g as usize).cloned(),
+        is_synced,
+    ) {
         Ok(c) => out([
             (
                 "committee",
@@ -531,7 +542,7 @@ fn committee_selection(i: &Value) -> Computed {
         Err(CommitteeError::NoSyncedValidators { .. }) => {
             Err(("NoSyncedValidators".into(), Map::new()))
         }
-        Err(CommitteeError::SigningGroupError { .. }) => {
+        Err(CommitteeError::SigningGroupError { .. } | CommitteeError::NoSubgroups) => {
             Err(("SigningGroupError".into(), Map::new()))
         }
     }
@@ -540,11 +551,14 @@ fn committee_selection(i: &Value) -> Computed {
 fn eth_address(i: &Value) -> Computed {
     let vk = VerifyingKey::from_bytes(&bytes(&i["verifying_key"])?)
         .map_err(|_| ("InvalidVerifyingKey".to_string(), Map::new()))?;
-    let addr = crate::eth::ethereum_address(&vk);
+    let addr = entropy_register_core::eth::ethereum_address(&vk);
     out([
         ("uncompressed", hexv(&vk.to_uncompressed())),
         ("address", hexv(&addr)),
-        ("address_eip55", Value::String(crate::eth::to_eip55(&addr))),
+        (
+            "address_eip55",
+            Value::String(entropy_register_core::eth::to_eip55(&addr)),
+        ),
     ])
 }
 
@@ -569,7 +583,7 @@ fn kvdb_record(i: &Value) -> Computed {
     let record = bytes(&i["record"])?;
     // The record must be exactly kvdb_bincode(EncryptedRecord{ciphertext, nonce}).
     let nonce: [u8; 24] = arr(&i["nonce"])?;
-    let expect_record = crate::wire::Writer::kvdb()
+    let expect_record = entropy_register_core::wire::Writer::kvdb()
         .vec_u8(&bytes(&i["ciphertext"])?)
         .bytes(&nonce)
         .finish();
@@ -586,7 +600,7 @@ fn kvdb_record(i: &Value) -> Computed {
     let kv = match i["plaintext_layer"].as_str() {
         Some("raw") => Value::Null,
         Some("kvdb_bincode_vec_u8") => hexv(
-            &crate::wire::kvdb_decode_vec(&plain)
+            &entropy_register_core::wire::kvdb_decode_vec(&plain)
                 .map_err(|e| (format!("Malformed({e})"), partial.clone()))?,
         ),
         _ => return Err(bad("plaintext_layer")),

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
-use devnet_tss::launcher::{Devnet, LaunchConfig, RPC_PORT};
+use devnet_launcher::launcher::{Devnet, LaunchConfig, RPC_PORT};
 
 /// `devnet-launch` command line.
 #[derive(Debug, Parser)]
@@ -33,57 +33,70 @@ struct Args {
     exit: bool,
 }
 
-/// Registers a fresh account (funded by //Alice) in Public and in Private mode and prints what
-/// was verified.
+/// Registers a fresh account (funded by //Alice) in Public and in Private mode with the
+/// registration client and prints what was verified.
 async fn demo(rpc_url: &str) -> Result<(), String> {
-    use devnet_tss::chain::Chain;
-    use devnet_tss::client;
+    use devnet_launcher::native;
+    use entropy_register_client::backend::WaitFor;
+    use entropy_register_client::request::{programs, Mode, Progress, RegisterRequest};
     use entropy_register_core::keys::{Sr25519Pair, X25519Keypair};
-    use entropy_register_core::types::*;
+    use entropy_register_core::types::ProgramInstance;
 
-    let chain = Chain::connect(rpc_url, Duration::from_secs(10))
+    let client = native::connect(rpc_url, Duration::from_secs(10))
         .await
         .map_err(|e| e.to_string())?;
     let alice = Sr25519Pair::from_suri("//Alice").map_err(|e| e.to_string())?;
     for private in [false, true] {
         let seed: u64 = rand::random();
         let user = Sr25519Pair::from_suri(&format!("//demo-{seed}")).map_err(|e| e.to_string())?;
-        let x = X25519Keypair::generate();
-        let mode = if private { "Private" } else { "Public" };
+        let label = if private { "Private" } else { "Public" };
         println!(
-            "\n{mode} registration of a fresh account {}",
+            "\n{label} registration of a fresh account {}",
             user.account()
         );
-        chain
-            .fund(&alice, &[user.account()], 10_000_000_000_000)
-            .await
-            .map_err(|e| e.to_string())?;
+        native::fund(
+            client.chain(),
+            &alice,
+            &[user.account()],
+            10_000_000_000_000,
+        )
+        .await?;
         println!("  funded with 1000 units by //Alice");
-        let args = RegisterArgs {
-            program_modification_account: user.account(),
-            key_visibility: if private {
-                KeyVisibility::Private(x.public)
-            } else {
-                KeyVisibility::Public
-            },
-            programs_data: ProgramsData::new(vec![ProgramInstance {
+        let mode = if private {
+            Mode::Private {
+                user: user.clone(),
+                x25519: X25519Keypair::generate(),
+            }
+        } else {
+            Mode::Public(user.clone())
+        };
+        let request = RegisterRequest {
+            mode,
+            program_modification_account: None,
+            programs: programs(vec![ProgramInstance {
                 program_pointer: [0; 32],
                 program_config: vec![],
             }])
-            .expect("one program"),
+            .map_err(|e| e.to_string())?,
+            wait_for: WaitFor::Finalized,
+            timeout_blocks: 20,
         };
         let started = std::time::Instant::now();
-        let out = client::register(&chain, &user, &args, private.then_some(&x), 20)
+        let report = |p: Progress| {
+            if let Progress::Committee { members, .. } = &p {
+                for m in members {
+                    println!(
+                        "  committee: subgroup {} {} (TSS {})",
+                        m.subgroup, m.endpoint, m.tss_account
+                    );
+                }
+            }
+        };
+        let out = client
+            .register(request, &report, futures::future::pending())
             .await
             .map_err(|e| e.to_string())?;
         println!("  register included in block {}", out.inclusion_block);
-        for v in &out.committee {
-            println!(
-                "  committee: {} (TSS {})",
-                String::from_utf8_lossy(&v.ip_address),
-                AccountId32(v.tss_account.as_slice().try_into().unwrap_or([0; 32]))
-            );
-        }
         println!(
             "  AccountRegistered in block {} (N+{}), {:.1} s after submitting",
             out.registered_block,
@@ -91,13 +104,10 @@ async fn demo(rpc_url: &str) -> Result<(), String> {
             started.elapsed().as_secs_f64()
         );
         println!("  verifying key    0x{}", out.verifying_key.to_hex());
+        println!("  Ethereum address {}", out.ethereum_address);
         println!(
-            "  Ethereum address {}",
-            entropy_register_core::eth::ethereum_address_eip55(&out.verifying_key)
-        );
-        println!(
-            "  verified: Registered[vk] holds the request; {} receipts signed by the committee",
-            out.receipts.len()
+            "  verified: the committee's confirmations, Registered[vk] holds the request, {} receipts",
+            out.committee.len()
         );
         if let Some(share) = &out.key_share {
             println!(

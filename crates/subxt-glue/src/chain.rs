@@ -1,0 +1,349 @@
+//! The client's chain traits ([`entropy_register_client::backend::Chain`],
+//! [`ChainState`]) over subxt, for the browser/Node binding (subxt `web`) and the native tools
+//! and servers (subxt `native`) alike. subxt's typed errors are mapped to the client's: the
+//! runtime's `InvalidTransaction` (from `TaggedTransactionQueue_validate_transaction`) and
+//! `DispatchError` (pallet and variant names from the metadata), never by text.
+
+use entropy_register_client::backend::{
+    BlockRef, Blocks, Call, Chain, ChainState, DispatchFailure, InvalidTx, PayloadSigner, RawEvent,
+    RawExtrinsic, TxError, TxProgress, TxStatus, WaitFor,
+};
+use entropy_register_client::reads::ChainError;
+use futures::StreamExt;
+use subxt::transactions::{TransactionInvalid, TransactionStatus, ValidationResult};
+use subxt::utils::MultiSignature;
+use subxt::OnlineClient;
+
+use crate::{DevnetConfig, RawCall};
+
+type AtBlock = subxt::client::ClientAtBlock<
+    DevnetConfig,
+    subxt::client::OnlineClientAtBlockImpl<DevnetConfig>,
+>;
+
+fn unreachable(e: impl std::fmt::Display) -> ChainError {
+    ChainError::Unreachable(e.to_string())
+}
+
+/// A connection to a node, on subxt's request/response RPC methods (the `chainHead` backend
+/// unpins blocks under load and then fails to find their headers).
+#[derive(Clone)]
+pub struct SubxtChain {
+    api: OnlineClient<DevnetConfig>,
+}
+
+/// The state at one block.
+pub struct SubxtState {
+    at: AtBlock,
+}
+
+impl SubxtChain {
+    /// Connects to `url` (`ws://` or `wss://`; loopback `ws://` allowed).
+    pub async fn connect(url: &str) -> Result<Self, ChainError> {
+        let rpc = subxt::rpcs::RpcClient::from_insecure_url(url)
+            .await
+            .map_err(unreachable)?;
+        let backend = subxt::backend::LegacyBackend::<DevnetConfig>::builder().build(rpc);
+        let api = OnlineClient::from_backend(std::sync::Arc::new(backend))
+            .await
+            .map_err(unreachable)?;
+        Ok(SubxtChain { api })
+    }
+
+    /// The subxt client (for what the client's traits do not cover, e.g. the servers'
+    /// explicit-nonce submissions).
+    pub fn api(&self) -> &OnlineClient<DevnetConfig> {
+        &self.api
+    }
+}
+
+fn block_ref(at: &AtBlock) -> BlockRef {
+    BlockRef {
+        number: at.block_number() as u32,
+        hash: at.block_hash().0,
+    }
+}
+
+impl ChainState for SubxtState {
+    fn block(&self) -> BlockRef {
+        block_ref(&self.at)
+    }
+
+    async fn storage(&self, key: Vec<u8>) -> Result<Option<Vec<u8>>, ChainError> {
+        match self.at.storage().fetch_raw(key).await {
+            Ok(v) => Ok(Some(v)),
+            Err(subxt::error::StorageError::NoValueFound) => Ok(None),
+            Err(e) => Err(unreachable(e)),
+        }
+    }
+
+    async fn events(&self) -> Result<Vec<RawEvent>, ChainError> {
+        let events = self.at.events().fetch().await.map_err(unreachable)?;
+        Ok(events
+            .iter()
+            .flatten()
+            .map(|e| RawEvent {
+                pallet: e.pallet_name().to_string(),
+                name: e.event_name().to_string(),
+                fields: e.field_bytes().to_vec(),
+            })
+            .collect())
+    }
+
+    async fn extrinsics(&self) -> Result<Vec<RawExtrinsic>, ChainError> {
+        let xts = self.at.extrinsics().fetch().await.map_err(unreachable)?;
+        Ok(xts
+            .iter()
+            .flatten()
+            .map(|x| RawExtrinsic {
+                pallet: x.pallet_name().to_string(),
+                call: x.call_name().to_string(),
+                address: x.address_bytes().map(|a| a.to_vec()),
+                args: x.call_data_field_bytes().to_vec(),
+            })
+            .collect())
+    }
+}
+
+/// The runtime's refusal, typed.
+fn invalid(i: TransactionInvalid) -> InvalidTx {
+    match i {
+        TransactionInvalid::Call => InvalidTx::Call,
+        TransactionInvalid::Payment => InvalidTx::Payment,
+        TransactionInvalid::Future => InvalidTx::Future,
+        TransactionInvalid::Stale => InvalidTx::Stale,
+        TransactionInvalid::BadProof => InvalidTx::BadProof,
+        TransactionInvalid::AncientBirthBlock => InvalidTx::AncientBirthBlock,
+        TransactionInvalid::ExhaustsResources => InvalidTx::ExhaustsResources,
+        TransactionInvalid::BadSigner => InvalidTx::BadSigner,
+        TransactionInvalid::Custom(c) => InvalidTx::Custom(c),
+        _ => InvalidTx::Other,
+    }
+}
+
+/// A dispatch error, typed by its metadata names.
+pub fn dispatch_failure(e: &subxt::error::DispatchError) -> DispatchFailure {
+    use subxt::error::DispatchError as D;
+    match e {
+        D::Module(m) => match m.details() {
+            Ok(d) => DispatchFailure::Module {
+                pallet: d.pallet.name().to_string(),
+                error: d.variant.name.clone(),
+            },
+            Err(_) => DispatchFailure::Other(m.to_string()),
+        },
+        D::Token(t) => DispatchFailure::Token(format!("{t:?}")),
+        other => DispatchFailure::Other(other.to_string()),
+    }
+}
+
+/// The outcome of an included transaction.
+async fn outcome(
+    b: &subxt::transactions::TransactionInBlock<
+        DevnetConfig,
+        subxt::client::OnlineClientAtBlockImpl<DevnetConfig>,
+    >,
+) -> Result<Result<(), DispatchFailure>, ChainError> {
+    use subxt::error::TransactionEventsError as E;
+    match b.wait_for_success().await {
+        Ok(_) => Ok(Ok(())),
+        Err(E::ExtrinsicFailed(d)) => Ok(Err(dispatch_failure(&d))),
+        Err(e) => Err(unreachable(e)),
+    }
+}
+
+impl Chain for SubxtChain {
+    type State = SubxtState;
+
+    async fn finalized(&self) -> Result<SubxtState, ChainError> {
+        let at = self.api.at_current_block().await.map_err(unreachable)?;
+        Ok(SubxtState { at })
+    }
+
+    async fn at(&self, number: u32) -> Result<SubxtState, ChainError> {
+        let at = self.api.at_block(number).await.map_err(unreachable)?;
+        Ok(SubxtState { at })
+    }
+
+    async fn follow(&self, after: u32, which: WaitFor) -> Result<Blocks, ChainError> {
+        let blocks = match which {
+            WaitFor::InBlock => self.api.stream_best_blocks().await,
+            WaitFor::Finalized => self.api.stream_blocks().await,
+        }
+        .map_err(unreachable)?;
+        let mut next = after + 1;
+        Ok(Box::pin(
+            blocks
+                .map(move |b| match b {
+                    Ok(b) => {
+                        let n = b.number() as u32;
+                        let from = next;
+                        next = next.max(n + 1);
+                        (from..=n).map(Ok).collect::<Vec<_>>()
+                    }
+                    Err(e) => vec![Err(unreachable(e))],
+                })
+                .flat_map(futures::stream::iter),
+        ))
+    }
+
+    async fn call_index(&self, pallet: &str, call: &str) -> Result<Option<(u8, u8)>, ChainError> {
+        let at = self.api.at_current_block().await.map_err(unreachable)?;
+        let md = at.metadata();
+        Ok(md.pallet_by_name(pallet).and_then(|p| {
+            p.call_variant_by_name(call)
+                .map(|v| (p.call_index(), v.index))
+        }))
+    }
+
+    async fn submit(&self, call: &Call, signer: &dyn PayloadSigner) -> Result<TxProgress, TxError> {
+        let payload = RawCall::new(call.pallet, call.name, call.args.clone());
+        let incompatible = |e: subxt::error::ExtrinsicError| TxError::Incompatible(e.to_string());
+        let tx = self
+            .api
+            .tx()
+            .await
+            .map_err(|e| TxError::Unreachable(e.to_string()))?;
+        let account = signer.account();
+        let id = subxt::utils::AccountId32(account.0);
+        let mut signable = tx
+            .create_signable(&payload, &id, Default::default())
+            .await
+            .map_err(incompatible)?;
+        let signer_payload = signable.signer_payload().map_err(incompatible)?;
+        let signature = signer
+            .sign(&signer_payload)
+            .await
+            .map_err(TxError::Signer)?;
+        let submittable = signable
+            .sign_with_account_and_signature(&id, &MultiSignature::Sr25519(signature))
+            .map_err(incompatible)?;
+        match submittable
+            .validate()
+            .await
+            .map_err(|e| TxError::Unreachable(e.to_string()))?
+        {
+            ValidationResult::Valid(_) => {}
+            ValidationResult::Invalid(i) => return Err(TxError::Invalid(invalid(i))),
+            ValidationResult::Unknown(u) => return Err(TxError::Unknown(format!("{u:?}"))),
+        }
+        let progress = submittable
+            .submit_and_watch()
+            .await
+            .map_err(|e| TxError::Unreachable(e.to_string()))?;
+        let api = self.api.clone();
+        Ok(Box::pin(progress.filter_map(move |s| {
+            let api = api.clone();
+            async move {
+                let status = match s {
+                    Err(e) => return Some(Err(unreachable(e))),
+                    Ok(s) => s,
+                };
+                let api = &api;
+                let included = |hash| async move {
+                    let at = api.at_block(hash).await.map_err(unreachable)?;
+                    Ok::<_, ChainError>(block_ref(&at))
+                };
+                Some(match status {
+                    TransactionStatus::InBestBlock(b) => match included(b.block_hash()).await {
+                        Ok(block) => outcome(&b)
+                            .await
+                            .map(|outcome| TxStatus::InBestBlock { block, outcome }),
+                        Err(e) => Err(e),
+                    },
+                    TransactionStatus::InFinalizedBlock(b) => {
+                        match included(b.block_hash()).await {
+                            Ok(block) => outcome(&b)
+                                .await
+                                .map(|outcome| TxStatus::Finalized { block, outcome }),
+                            Err(e) => Err(e),
+                        }
+                    }
+                    TransactionStatus::NoLongerInBestBlock => Ok(TxStatus::Retracted),
+                    TransactionStatus::Dropped { message } => Ok(TxStatus::Dropped(message)),
+                    TransactionStatus::Invalid { message }
+                    | TransactionStatus::Error { message } => Ok(TxStatus::Invalid(message)),
+                    TransactionStatus::Validated | TransactionStatus::Broadcasted => return None,
+                })
+            }
+        })))
+    }
+}
+
+/// An included, successful transaction: its block and the `Pallet.Event` names it emitted.
+#[derive(Debug, Clone)]
+pub struct Included {
+    /// Block number.
+    pub block: u32,
+    /// `Pallet.Event` names.
+    pub events: Vec<String>,
+}
+
+impl SubxtChain {
+    /// The account's next nonce as the node sees it (pool included).
+    pub async fn account_nonce(
+        &self,
+        account: &entropy_register_core::types::AccountId32,
+    ) -> Result<u64, ChainError> {
+        self.api
+            .tx()
+            .await
+            .map_err(unreachable)?
+            .account_nonce(&subxt::utils::AccountId32(account.0))
+            .await
+            .map_err(unreachable)
+    }
+
+    /// Signs `call` with `signer` (an explicit `nonce` when given, so that one account can have
+    /// many transactions in one block), submits it and waits until it succeeded in a finalized
+    /// block. For the servers' confirmations and the tools' funding; the client's flow uses
+    /// [`Chain::submit`].
+    pub async fn submit_signed(
+        &self,
+        call: &Call,
+        signer: &entropy_register_core::keys::Sr25519Pair,
+        nonce: Option<u64>,
+    ) -> Result<Included, String> {
+        let payload = RawCall::new(call.pallet, call.name, call.args.clone());
+        let mut params =
+            subxt::config::DefaultExtrinsicParamsBuilder::<DevnetConfig>::new().mortal(32);
+        if let Some(n) = nonce {
+            params = params.nonce(n);
+        }
+        let progress = self
+            .api
+            .tx()
+            .await
+            .map_err(|e| e.to_string())?
+            .sign_and_submit_then_watch(&payload, &crate::PairSigner(signer), params.build())
+            .await
+            .map_err(|e| e.to_string())?;
+        let in_block = progress
+            .wait_for_finalized()
+            .await
+            .map_err(|e| e.to_string())?;
+        let hash = in_block.block_hash();
+        let events = match in_block.wait_for_success().await {
+            Ok(events) => events,
+            Err(subxt::error::TransactionEventsError::ExtrinsicFailed(d)) => {
+                return Err(dispatch_failure(&d).to_string())
+            }
+            Err(e) => return Err(e.to_string()),
+        };
+        let names = events
+            .iter()
+            .flatten()
+            .map(|e| format!("{}.{}", e.pallet_name(), e.event_name()))
+            .collect();
+        let block = self
+            .api
+            .at_block(hash)
+            .await
+            .map_err(|e| e.to_string())?
+            .block_number() as u32;
+        Ok(Included {
+            block,
+            events: names,
+        })
+    }
+}

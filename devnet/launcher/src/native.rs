@@ -1,0 +1,126 @@
+//! The registration client on native platforms: HTTP with reqwest, websockets with
+//! tokio-tungstenite, time with tokio. [`NativeClient`] is the client the browser runs, with
+//! this IO and subxt (native) for the chain.
+
+use std::time::Duration;
+
+use entropy_register_client::backend::{
+    Call, Clock, FrameSink, FrameStream, Http, HttpResponse, Websocket,
+};
+use entropy_register_client::reads::ChainError;
+use entropy_register_core::keys::Sr25519Pair;
+use entropy_register_core::types::{AccountId32, TransferArgs};
+use entropy_register_subxt::SubxtChain;
+use futures::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::Message;
+
+/// reqwest, tokio-tungstenite and tokio.
+#[derive(Clone, Default)]
+pub struct NativeIo {
+    http: reqwest::Client,
+}
+
+/// The registration client with native IO.
+pub type NativeClient = entropy_register_client::Client<SubxtChain, NativeIo>;
+
+/// Connects a client to the node at `url`, retrying for up to `wait` while the node starts,
+/// and checks its runtime.
+pub async fn connect(
+    url: &str,
+    wait: Duration,
+) -> Result<NativeClient, entropy_register_client::Error> {
+    let start = std::time::Instant::now();
+    let chain = loop {
+        match SubxtChain::connect(url).await {
+            Ok(c) => break c,
+            Err(e) if start.elapsed() >= wait => return Err(e.into()),
+            Err(_) => tokio::time::sleep(Duration::from_millis(300)).await,
+        }
+    };
+    let client = NativeClient::new(chain, NativeIo::default());
+    client.check_runtime().await?;
+    Ok(client)
+}
+
+async fn answer(sent: reqwest::Result<reqwest::Response>) -> Result<HttpResponse, String> {
+    let resp = sent.map_err(|e| e.to_string())?;
+    let status = resp.status().as_u16();
+    let body = resp.bytes().await.map_err(|e| e.to_string())?.to_vec();
+    Ok(HttpResponse { status, body })
+}
+
+impl Http for NativeIo {
+    async fn get(&self, url: &str) -> Result<HttpResponse, String> {
+        answer(self.http.get(url).send().await).await
+    }
+
+    async fn post_json(&self, url: &str, body: String) -> Result<HttpResponse, String> {
+        answer(
+            self.http
+                .post(url)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await,
+        )
+        .await
+    }
+}
+
+impl Websocket for NativeIo {
+    async fn connect(&self, url: &str) -> Result<(FrameSink, FrameStream), String> {
+        let (ws, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .map_err(|e| e.to_string())?;
+        let (sink, stream) = ws.split();
+        let sink = sink.sink_map_err(|e| e.to_string()).with(|frame: Vec<u8>| {
+            futures::future::ready(Ok::<_, String>(Message::Binary(frame.into())))
+        });
+        // Pings are answered by tungstenite; a close frame is followed by the stream's end.
+        let stream = stream.filter_map(|m| {
+            futures::future::ready(match m {
+                Ok(Message::Binary(b)) => Some(Ok(b.to_vec())),
+                Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_) | Message::Close(_)) => {
+                    None
+                }
+                Ok(Message::Text(_)) => Some(Err("the server sent a text frame".to_string())),
+                Err(e) => Some(Err(e.to_string())),
+            })
+        });
+        Ok((Box::pin(sink), Box::pin(stream)))
+    }
+}
+
+impl Clock for NativeIo {
+    async fn sleep(&self, ms: u32) {
+        tokio::time::sleep(Duration::from_millis(ms.into())).await
+    }
+}
+
+/// Transfers `amount` from `from` to each of `to`, all submitted at once with consecutive
+/// nonces (so they share a block), and waits for all of them.
+pub async fn fund(
+    chain: &SubxtChain,
+    from: &Sr25519Pair,
+    to: &[AccountId32],
+    amount: u128,
+) -> Result<(), String> {
+    let nonce = chain
+        .account_nonce(&from.account())
+        .await
+        .map_err(|e: ChainError| e.to_string())?;
+    let transfers = to.iter().enumerate().map(|(i, a)| {
+        let call = Call {
+            pallet: "Balances",
+            name: "transfer_keep_alive",
+            args: codec::Encode::encode(&TransferArgs { dest: *a, amount }),
+        };
+        async move {
+            chain
+                .submit_signed(&call, from, Some(nonce + i as u64))
+                .await
+                .map(drop)
+        }
+    });
+    futures::future::try_join_all(transfers).await.map(drop)
+}
