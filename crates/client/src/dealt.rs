@@ -64,5 +64,5 @@ pub async fn deliver<H: Http, S: ChainState>(
             });
         }
     }
-    futures::future::try_join_all(posts).await
+    crate::concurrency::all_at_once(posts).await
 }

@@ -116,7 +116,7 @@ pub async fn join<P: Websocket + Clock>(
     let sid = SessionId::dkg(user.account(), InclusionBlock(n));
     let subscribe = SubscribeMessage::new(sid, user);
     let connected =
-        futures::future::try_join_all(committee.iter().map(|s| connect(io, s, x25519, &subscribe)))
+        crate::concurrency::all(committee.iter().map(|s| connect(io, s, x25519, &subscribe)))
             .await?;
     let mut peers = Vec::new();
     let mut streams: Vec<Tagged> = Vec::new();

@@ -185,7 +185,7 @@ impl<C: Chain, P> Client<C, P> {
         programs: &ProgramsData,
     ) -> Result<State<C::State>, Error> {
         let state = self.finalized().await?;
-        let exist = futures::future::try_join_all(
+        let exist = crate::concurrency::all(
             programs
                 .iter()
                 .map(|p| state.program_exists(&p.program_pointer)),
@@ -204,14 +204,12 @@ impl<C: Chain, P> Client<C, P> {
     }
 
     /// The committee of a registration included in `n` (computed from the state at `n` for
-    /// block N+1), index = subgroup, and the chain's subgroup count.
+    /// block N+1), index = subgroup, and the chain's subgroup count (one member per subgroup).
     pub async fn committee(&self, n: u32) -> Result<(Vec<ServerInfo>, u8), Error> {
         let state = self.at(n).await?;
-        let (committee, count) = futures::join!(
-            state.committee(InclusionBlock(n).committee_block()),
-            state.subgroup_count()
-        );
-        Ok((committee?, count?))
+        let committee = state.committee(InclusionBlock(n).committee_block()).await?;
+        let count = committee.len() as u8;
+        Ok((committee, count))
     }
 
     /// Follows blocks after `n` until `account` is registered (its `AccountRegistered`),
@@ -237,7 +235,8 @@ impl<C: Chain, P> Client<C, P> {
             }
             let state = self.at(b).await?;
             let (seen, events) =
-                futures::join!(state.confirmations(account), state.registry_events());
+                crate::concurrency::both(state.confirmations(account), state.registry_events())
+                    .await;
             for c in seen? {
                 progress(Progress::Confirmation {
                     block: b,

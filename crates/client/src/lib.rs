@@ -22,6 +22,7 @@
 //! - [`error`]: [`Error`] and its stable [`Code`]s.
 
 pub mod backend;
+pub mod concurrency;
 pub mod dealt;
 pub mod dkg_party;
 pub mod error;

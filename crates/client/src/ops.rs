@@ -218,7 +218,8 @@ impl<C: Chain, P> Client<C, P> {
     /// `Registered[vk]` (with `DealtKeys[vk]`), `None` when the key is not registered.
     pub async fn registered_key(&self, vk: &VerifyingKey) -> Result<Option<RegisteredKey>, Error> {
         let state = self.finalized().await?;
-        let (info, dealt) = futures::join!(state.registered(vk), state.dealt_keys(vk));
+        let (info, dealt) =
+            crate::concurrency::both(state.registered(vk), state.dealt_keys(vk)).await;
         let (info, dealt) = (info?, dealt?);
         Ok(info.map(|i| RegisteredKey {
             access_mode: match (&dealt, &i.key_visibility) {

@@ -3,6 +3,7 @@
 //! `confirm_register` extrinsics of a block. Independent reads of one state run concurrently.
 
 use std::collections::HashMap;
+use std::future::Future;
 
 use codec::Decode;
 use entropy_register_core::commitments::{ClientDealtRegistration, Commitments};
@@ -13,9 +14,9 @@ use entropy_register_core::types::{
     AccountId32, ConfirmRegisterArgs, RegisteredInfo, RegisteringDetails, ServerInfo, VerifyingKey,
 };
 use entropy_register_core::verify::SeenConfirmation;
-use futures::future::try_join_all;
 
 use crate::backend::{BlockRef, ChainState};
+use crate::concurrency::all;
 
 /// The `Registry` pallet's name.
 pub const REGISTRY: &str = "Registry";
@@ -115,32 +116,35 @@ impl<S: ChainState> State<S> {
     }
 
     /// `Registry.Registering[account]`.
-    pub async fn registering(
-        &self,
+    pub fn registering<'a>(
+        &'a self,
         a: &AccountId32,
-    ) -> Result<Option<RegisteringDetails>, ChainError> {
-        self.get("Registering", storage::registering(a)).await
+    ) -> impl Future<Output = Result<Option<RegisteringDetails>, ChainError>> + 'a {
+        self.get("Registering", storage::registering(a))
     }
 
     /// `Registry.Registered[vk]`.
-    pub async fn registered(
-        &self,
+    pub fn registered<'a>(
+        &'a self,
         vk: &VerifyingKey,
-    ) -> Result<Option<RegisteredInfo>, ChainError> {
-        self.get("Registered", storage::registered(vk)).await
+    ) -> impl Future<Output = Result<Option<RegisteredInfo>, ChainError>> + 'a {
+        self.get("Registered", storage::registered(vk))
     }
 
     /// `Registry.ClientDealt[account]`: a client-dealt registration in progress.
-    pub async fn client_dealt(
-        &self,
+    pub fn client_dealt<'a>(
+        &'a self,
         a: &AccountId32,
-    ) -> Result<Option<ClientDealtRegistration>, ChainError> {
-        self.get("ClientDealt", storage::client_dealt(a)).await
+    ) -> impl Future<Output = Result<Option<ClientDealtRegistration>, ChainError>> + 'a {
+        self.get("ClientDealt", storage::client_dealt(a))
     }
 
     /// `Registry.DealtKeys[vk]`: the commitments of a registered client-dealt key.
-    pub async fn dealt_keys(&self, vk: &VerifyingKey) -> Result<Option<Commitments>, ChainError> {
-        self.get("DealtKeys", storage::dealt_keys(vk)).await
+    pub fn dealt_keys<'a>(
+        &'a self,
+        vk: &VerifyingKey,
+    ) -> impl Future<Output = Result<Option<Commitments>, ChainError>> + 'a {
+        self.get("DealtKeys", storage::dealt_keys(vk))
     }
 
     /// `Registry.Dkg[block]` (absent = empty).
@@ -170,13 +174,15 @@ impl<S: ChainState> State<S> {
     /// Every subgroup's stashes, index = subgroup.
     pub async fn signing_groups(&self) -> Result<Vec<Vec<AccountId32>>, ChainError> {
         let count = self.subgroup_count().await?;
-        try_join_all((0..count).map(|g| self.signing_group(g))).await
+        all((0..count).map(|g| self.signing_group(g))).await
     }
 
     /// `StakingExtension.ThresholdServers[stash]`.
-    pub async fn server(&self, stash: &AccountId32) -> Result<Option<ServerInfo>, ChainError> {
+    pub fn server<'a>(
+        &'a self,
+        stash: &AccountId32,
+    ) -> impl Future<Output = Result<Option<ServerInfo>, ChainError>> + 'a {
         self.get("ThresholdServers", storage::threshold_servers(stash))
-            .await
     }
 
     /// The servers of subgroup `g` with their stashes, storage order.
@@ -185,7 +191,7 @@ impl<S: ChainState> State<S> {
         g: u8,
     ) -> Result<Vec<(AccountId32, ServerInfo)>, ChainError> {
         let stashes = self.signing_group(g).await?;
-        let infos = try_join_all(stashes.iter().map(|s| self.server(s))).await?;
+        let infos = all(stashes.iter().map(|s| self.server(s))).await?;
         Ok(stashes
             .into_iter()
             .zip(infos)
@@ -198,7 +204,7 @@ impl<S: ChainState> State<S> {
         &self,
     ) -> Result<Vec<Vec<(AccountId32, ServerInfo)>>, ChainError> {
         let count = self.subgroup_count().await?;
-        try_join_all((0..count).map(|g| self.subgroup_servers(g))).await
+        all((0..count).map(|g| self.subgroup_servers(g))).await
     }
 
     /// The subgroup of the server whose TSS account is `tss` (`None`: not a server).
@@ -221,7 +227,7 @@ impl<S: ChainState> State<S> {
     pub async fn committee(&self, block: CommitteeBlock) -> Result<Vec<ServerInfo>, ChainError> {
         let groups = self.signing_groups().await?;
         let stashes: Vec<AccountId32> = groups.iter().flatten().copied().collect();
-        let synced = try_join_all(stashes.iter().map(|s| async move {
+        let synced = all(stashes.iter().map(|s| async move {
             let v: Option<bool> = self
                 .get("IsValidatorSynced", storage::is_validator_synced(s))
                 .await?;
@@ -235,7 +241,7 @@ impl<S: ChainState> State<S> {
             |g| groups.get(g as usize).cloned(),
             |s| synced.get(s).copied().unwrap_or(false),
         )?;
-        let infos = try_join_all(members.iter().map(|m| self.server(&m.stash))).await?;
+        let infos = all(members.iter().map(|m| self.server(&m.stash))).await?;
         members
             .iter()
             .zip(infos)

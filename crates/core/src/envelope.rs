@@ -155,14 +155,16 @@ impl EncryptedSignedMessage {
         let signed = Zeroizing::new(SignedMessage::new(signer, message, receiver_x25519).to_json());
         let pk = <KemT as Kem>::PublicKey::from_bytes(recipient_x25519)
             .map_err(|_| EnvelopeError::BadRecipientKey)?;
-        let (encapped, ciphertext) = hpke::single_shot_seal::<ChaCha20Poly1305, HkdfSha256, KemT>(
-            &OpModeS::Base,
-            &pk,
-            b"",
-            signed.as_bytes(),
-            b"",
-        )
-        .map_err(|_| EnvelopeError::BadRecipientKey)?;
+        let (encapped, ciphertext) =
+            hpke::single_shot_seal::<ChaCha20Poly1305, HkdfSha256, KemT, _>(
+                &OpModeS::Base,
+                &pk,
+                b"",
+                signed.as_bytes(),
+                b"",
+                &mut rand_core09::TryRngCore::unwrap_err(rand_core09::OsRng),
+            )
+            .map_err(|_| EnvelopeError::BadRecipientKey)?;
         Ok(EncryptedSignedMessage {
             hpke_message: HpkeMessage {
                 ciphertext,
@@ -293,12 +295,13 @@ mod tests {
         let server = X25519Keypair::generate();
         // Seal a forged inner message by hand.
         let pk = <KemT as Kem>::PublicKey::from_bytes(&server.public).unwrap();
-        let (enc, ct) = hpke::single_shot_seal::<ChaCha20Poly1305, HkdfSha256, KemT>(
+        let (enc, ct) = hpke::single_shot_seal::<ChaCha20Poly1305, HkdfSha256, KemT, _>(
             &OpModeS::Base,
             &pk,
             b"",
             signed.to_json().as_bytes(),
             b"",
+            &mut rand_core09::TryRngCore::unwrap_err(rand_core09::OsRng),
         )
         .unwrap();
         let env = EncryptedSignedMessage {

@@ -239,32 +239,35 @@ impl Chain for SubxtChain {
                     Err(e) => return Some(Err(unreachable(e))),
                     Ok(s) => s,
                 };
-                let api = &api;
-                let included = |hash| async move {
-                    let at = api.at_block(hash).await.map_err(unreachable)?;
-                    Ok::<_, ChainError>(block_ref(&at))
-                };
-                Some(match status {
-                    TransactionStatus::InBestBlock(b) => match included(b.block_hash()).await {
-                        Ok(block) => outcome(&b)
-                            .await
-                            .map(|outcome| TxStatus::InBestBlock { block, outcome }),
-                        Err(e) => Err(e),
-                    },
-                    TransactionStatus::InFinalizedBlock(b) => {
-                        match included(b.block_hash()).await {
-                            Ok(block) => outcome(&b)
-                                .await
-                                .map(|outcome| TxStatus::Finalized { block, outcome }),
-                            Err(e) => Err(e),
+                let (in_block, finalized) = match status {
+                    TransactionStatus::InBestBlock(b) => (b, false),
+                    TransactionStatus::InFinalizedBlock(b) => (b, true),
+                    other => {
+                        return match other {
+                            TransactionStatus::NoLongerInBestBlock => Some(Ok(TxStatus::Retracted)),
+                            TransactionStatus::Dropped { message } => {
+                                Some(Ok(TxStatus::Dropped(message)))
+                            }
+                            TransactionStatus::Invalid { message }
+                            | TransactionStatus::Error { message } => {
+                                Some(Ok(TxStatus::Invalid(message)))
+                            }
+                            _ => None,
                         }
                     }
-                    TransactionStatus::NoLongerInBestBlock => Ok(TxStatus::Retracted),
-                    TransactionStatus::Dropped { message } => Ok(TxStatus::Dropped(message)),
-                    TransactionStatus::Invalid { message }
-                    | TransactionStatus::Error { message } => Ok(TxStatus::Invalid(message)),
-                    TransactionStatus::Validated | TransactionStatus::Broadcasted => return None,
-                })
+                };
+                let included = async {
+                    let at = api
+                        .at_block(in_block.block_hash())
+                        .await
+                        .map_err(unreachable)?;
+                    let outcome = outcome(&in_block).await?;
+                    Ok::<_, ChainError>((block_ref(&at), outcome))
+                };
+                Some(included.await.map(|(block, outcome)| match finalized {
+                    true => TxStatus::Finalized { block, outcome },
+                    false => TxStatus::InBestBlock { block, outcome },
+                }))
             }
         })))
     }

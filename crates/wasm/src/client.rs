@@ -13,6 +13,14 @@ use crate::signer::JsSigner;
 
 type Inner = entropy_register_client::Client<SubxtChain, GlooIo>;
 
+/// `{block}` of a transfer, `{pointer, block}` of a stored program.
+#[derive(serde::Serialize)]
+struct Included {
+    block: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pointer: Option<String>,
+}
+
 /// A connection to an entropy-register network.
 #[wasm_bindgen]
 pub struct Client {
@@ -153,7 +161,10 @@ impl Client {
             let amount = o.amount.value()?;
             let wait_for = options::wait_for(o.wait_for.as_deref())?;
             let block = self.inner.transfer(&signer, to, amount, wait_for).await?;
-            Ok(to_js(&serde_json::json!({ "block": block })))
+            Ok(to_js(&Included {
+                block,
+                pointer: None,
+            }))
         })
         .await
     }
@@ -172,10 +183,10 @@ impl Client {
                 .inner
                 .store_program(&signer, &program, wait_for)
                 .await?;
-            Ok(to_js(&serde_json::json!({
-                "pointer": entropy_register_core::hex::encode_0x(&pointer),
-                "block": block,
-            })))
+            Ok(to_js(&Included {
+                block,
+                pointer: Some(entropy_register_core::hex::encode_0x(&pointer)),
+            }))
         })
         .await
     }
