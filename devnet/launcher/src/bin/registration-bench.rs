@@ -28,7 +28,9 @@ async fn main() {
         .unwrap_or_else(|| vec![1, 10, 50]);
     let block_ms: u64 = args.get(1).map(|s| s.parse().expect("ms")).unwrap_or(1000);
     let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().unwrap().parent().unwrap();
+    // The bench is a bin of the launcher crate: its own folder is the profile folder
+    // (target/release), where the servers are; the node may be in the sibling debug folder.
+    let profile_dir = exe.parent().unwrap();
     let dir = std::env::temp_dir().join(format!("entropy-bench-{}", std::process::id()));
     let mut cfg = LaunchConfig::beside(profile_dir, dir.clone());
     cfg.block_ms = block_ms;
