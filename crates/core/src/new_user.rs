@@ -7,11 +7,14 @@ use codec::{Decode, Encode};
 use crate::committee::InclusionBlock;
 use crate::types::{OcwMessageDkg, ValidatorInfo};
 
-/// How many blocks the server's best block may run ahead of the off-chain worker block N+1
-/// before a request counts as stale. The reference demands `best - 1 == N` exactly, which races
-/// block production under fast sealing; `Dkg[N]` is pruned at N+2, so the account-list check
-/// must read `Dkg[N]` at a block ≤ N+1 either way.
-pub const FRESHNESS_WINDOW_BLOCKS: u32 = 2;
+/// How many blocks the server's chain view (its latest *finalized* block) may run ahead of the
+/// off-chain worker block N+1 before a request counts as stale. The reference demands
+/// `best - 1 == N` exactly, which races block production on any real network; the servers judge
+/// against finalized state, which a request reaches only after GRANDPA finalizes N+1 (2–4
+/// blocks after it is authored on the devnet), and requests of the other validators' off-chain
+/// workers for the same N arrive later still. `Dkg[N]` is pruned at N+2, so the account-list
+/// check reads `Dkg[N]` in the state of block N+1 either way.
+pub const FRESHNESS_WINDOW_BLOCKS: u32 = 16;
 
 /// The facts a server needs to judge a `/user/new` request.
 #[derive(Debug, Clone)]
@@ -20,7 +23,7 @@ pub struct NewUserFacts<'a> {
     pub own_tss_account: [u8; 32],
     /// The highest block number already served (`LATEST_BLOCK_NUMBER_NEW_USER`), if any.
     pub last_served_block: Option<u32>,
-    /// The best block number of the server's chain view.
+    /// The latest block number of the server's chain view (the servers use the finalized head).
     pub best_block: u32,
     /// `Registry::Dkg(N)` as read from the chain at a block ≤ N+1 (`None` if absent).
     pub onchain_accounts: Option<&'a [Vec<u8>]>,

@@ -1,6 +1,8 @@
-//! The devnet launcher: one node and the four dev servers (alice, bob | charlie, dave) on
-//! 127.0.0.1 with the genesis endpoints, readiness checks, one log folder, clean stop. Used by
-//! `devnet/run`, by the end-to-end tests and by the benchmarks.
+//! The devnet launcher: four validators (alice, bob, charlie, dave: Aura authoring in turn,
+//! GRANDPA finality), each with its threshold server (alice, bob | charlie, dave, the genesis
+//! endpoints), all on 127.0.0.1; readiness checks (blocks authored and finalized, servers
+//! healthy), one log folder, clean stop, and a validator stopped or restarted on demand. Used by
+//! `devnet/run`, by the end-to-end and network tests and by the benchmark.
 
 use std::fs::File;
 use std::net::TcpListener;
@@ -9,6 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use entropy_register_core::keys::derive_tss_keys;
+use serde_json::json;
 
 /// The dev servers: name and port (the genesis endpoints, `devnet-runtime` `DEV_SERVERS`).
 pub const DEV_SERVERS: [(&str, u16); 4] = [
@@ -18,8 +21,10 @@ pub const DEV_SERVERS: [(&str, u16); 4] = [
     ("dave", 3004),
 ];
 
-/// The node's RPC port.
+/// The first validator's RPC port; validator i listens on `RPC_PORT + i`.
 pub const RPC_PORT: u16 = 9944;
+/// The first validator's peer-to-peer port; validator i listens on `P2P_PORT + i`.
+pub const P2P_PORT: u16 = 30333;
 
 /// How to launch.
 #[derive(Debug, Clone)]
@@ -30,10 +35,12 @@ pub struct LaunchConfig {
     pub tss_bin: PathBuf,
     /// Folder for `logs/` and `data/` (server key stores).
     pub dir: PathBuf,
-    /// Block interval in milliseconds.
+    /// Slot time (one block per slot) in milliseconds.
     pub block_ms: u64,
-    /// The node's RPC port.
+    /// The first validator's RPC port (the others follow).
     pub rpc_port: u16,
+    /// The first validator's peer-to-peer port (the others follow).
+    pub p2p_port: u16,
 }
 
 impl LaunchConfig {
@@ -58,6 +65,7 @@ impl LaunchConfig {
             dir,
             block_ms: 1000,
             rpc_port: RPC_PORT,
+            p2p_port: P2P_PORT,
         }
     }
 }
@@ -86,9 +94,46 @@ pub enum LaunchError {
         /// Its log file.
         log: String,
     },
+    /// A node's RPC answered with an error or not at all.
+    #[error("node RPC {method}: {why}")]
+    Rpc {
+        /// The method.
+        method: String,
+        /// Why.
+        why: String,
+    },
+    /// No validator of that name.
+    #[error("no validator named {0:?} (alice, bob, charlie, dave)")]
+    UnknownValidator(String),
     /// I/O.
     #[error("{0}")]
     Io(#[from] std::io::Error),
+}
+
+/// The best and the finalized block number of one node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Heads {
+    /// The best block.
+    pub best: u32,
+    /// The latest finalized block.
+    pub finalized: u32,
+}
+
+/// A validator: its node's ports, peer id, and the process while it runs.
+struct Validator {
+    name: &'static str,
+    rpc_port: u16,
+    p2p_port: u16,
+    peer_id: Option<String>,
+    proc: Option<Proc>,
+}
+
+impl Validator {
+    fn multiaddr(&self) -> Option<String> {
+        self.peer_id
+            .as_ref()
+            .map(|id| format!("/ip4/127.0.0.1/tcp/{}/p2p/{id}", self.p2p_port))
+    }
 }
 
 struct Proc {
@@ -107,9 +152,10 @@ impl Proc {
 /// A running devnet. Dropping it stops every process.
 pub struct Devnet {
     cfg: LaunchConfig,
-    node: Proc,
+    validators: Vec<Validator>,
     servers: Vec<Proc>,
-    /// The node's RPC URL.
+    http: reqwest::Client,
+    /// The first validator's RPC URL.
     pub rpc_url: String,
 }
 
@@ -122,10 +168,6 @@ fn port_free(port: u16, what: &str) -> Result<(), LaunchError> {
         })
 }
 
-fn free_port() -> std::io::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
 fn tail(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
@@ -133,54 +175,205 @@ fn tail(path: &Path) -> String {
 }
 
 impl Devnet {
-    /// Starts the node and the four servers and waits until all are ready.
+    /// Starts the four validators and their servers and waits until blocks are authored and
+    /// finalized and every server answers.
     pub async fn start(cfg: LaunchConfig) -> Result<Devnet, LaunchError> {
         for bin in [&cfg.node_bin, &cfg.tss_bin] {
             if !bin.exists() {
                 return Err(LaunchError::MissingBinary(bin.display().to_string()));
             }
         }
-        port_free(cfg.rpc_port, "node RPC")?;
+        let validators: Vec<Validator> = DEV_SERVERS
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _))| Validator {
+                name,
+                rpc_port: cfg.rpc_port + i as u16,
+                p2p_port: cfg.p2p_port + i as u16,
+                peer_id: None,
+                proc: None,
+            })
+            .collect();
+        for v in &validators {
+            port_free(v.rpc_port, &format!("{} node RPC", v.name))?;
+            port_free(v.p2p_port, &format!("{} node p2p", v.name))?;
+        }
         for (name, port) in DEV_SERVERS {
             port_free(port, &format!("server {name}"))?;
         }
         std::fs::create_dir_all(cfg.dir.join("logs"))?;
-        let node_log = cfg.dir.join("logs").join("node.log");
-        let out = File::create(&node_log)?;
-        let child = Command::new(&cfg.node_bin)
-            .args(["--dev", "--tmp", "--no-prometheus", "--no-telemetry"])
-            .args(["--consensus", &format!("interval-{}", cfg.block_ms)])
-            .args(["--rpc-port", &cfg.rpc_port.to_string()])
-            .args(["--port", &free_port()?.to_string()])
-            .args(["--rpc-cors", "all", "--offchain-worker", "always"])
-            .stdout(out.try_clone()?)
-            .stderr(out)
-            .stdin(Stdio::null())
-            .spawn()?;
-        let mut node = Proc {
-            name: "node".into(),
-            child,
-            log: node_log,
-        };
         let rpc_url = format!("ws://127.0.0.1:{}", cfg.rpc_port);
-        if let Err(e) = crate::native::connect(&rpc_url, Duration::from_secs(90)).await {
-            node.stop();
-            return Err(LaunchError::NotReady {
-                name: "node".into(),
-                why: e.to_string(),
-                log: node.log.display().to_string(),
-            });
-        }
         let mut devnet = Devnet {
             cfg,
-            node,
+            validators,
             servers: Vec::new(),
+            http: reqwest::Client::new(),
             rpc_url,
         };
+        for (name, _) in DEV_SERVERS {
+            devnet.start_node(name).await?;
+        }
+        devnet.wait_for_finality().await?;
         for (name, _) in DEV_SERVERS {
             devnet.start_server(name, None).await?;
         }
         Ok(devnet)
+    }
+
+    fn validator(&self, name: &str) -> Result<usize, LaunchError> {
+        self.validators
+            .iter()
+            .position(|v| v.name == name)
+            .ok_or_else(|| LaunchError::UnknownValidator(name.into()))
+    }
+
+    /// Starts (or restarts, on its own chain data) the validator node `name` with the other
+    /// running validators as boot nodes, and waits until its RPC answers.
+    pub async fn start_node(&mut self, name: &str) -> Result<(), LaunchError> {
+        let i = self.validator(name)?;
+        self.stop_node(name);
+        let bootnodes: Vec<String> = self
+            .validators
+            .iter()
+            .filter(|v| v.name != name && v.proc.is_some())
+            .filter_map(Validator::multiaddr)
+            .collect();
+        let v = &self.validators[i];
+        let log = self.log_dir().join(format!("node-{name}.log"));
+        let out = File::options().create(true).append(true).open(&log)?;
+        let mut cmd = Command::new(&self.cfg.node_bin);
+        cmd.args(["--chain", &format!("dev-{}ms", self.cfg.block_ms)])
+            .arg(format!("--{name}"))
+            .arg("--base-path")
+            .arg(self.cfg.dir.join("nodes").join(name))
+            // A validator needs a network key; a fixed one per validator gives fixed peer ids.
+            .args(["--node-key", &format!("{:02x}", i + 1).repeat(32)])
+            .args(["--rpc-port", &v.rpc_port.to_string()])
+            .args(["--port", &v.p2p_port.to_string()])
+            .args(["--rpc-cors", "all", "--offchain-worker", "always"])
+            .args(["--no-prometheus", "--no-telemetry", "--no-mdns"])
+            .stdout(out.try_clone()?)
+            .stderr(out)
+            .stdin(Stdio::null());
+        if !bootnodes.is_empty() {
+            cmd.arg("--bootnodes").args(&bootnodes);
+        }
+        let mut proc = Proc {
+            name: format!("node {name}"),
+            child: cmd.spawn()?,
+            log,
+        };
+        let url = format!("http://127.0.0.1:{}", v.rpc_port);
+        let start = Instant::now();
+        let peer_id = loop {
+            if let Ok(Some(status)) = proc.child.try_wait() {
+                return Err(LaunchError::NotReady {
+                    name: proc.name.clone(),
+                    why: format!("exited with {status}: {}", tail(&proc.log)),
+                    log: proc.log.display().to_string(),
+                });
+            }
+            if let Ok(id) = rpc(&self.http, &url, "system_localPeerId", json!([])).await {
+                break id.as_str().unwrap_or_default().to_string();
+            }
+            if start.elapsed() > Duration::from_secs(90) {
+                proc.stop();
+                return Err(LaunchError::NotReady {
+                    name: proc.name.clone(),
+                    why: "no RPC answer within 90 s".into(),
+                    log: proc.log.display().to_string(),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        let v = &mut self.validators[i];
+        v.peer_id = Some(peer_id);
+        v.proc = Some(proc);
+        Ok(())
+    }
+
+    /// Stops the validator node `name` if it runs (its chain data stays for a restart).
+    pub fn stop_node(&mut self, name: &str) {
+        if let Some(v) = self.validators.iter_mut().find(|v| v.name == name) {
+            if let Some(mut p) = v.proc.take() {
+                p.stop();
+            }
+        }
+    }
+
+    /// The RPC URL (`ws://`) of validator `name`'s node.
+    pub fn node_url(&self, name: &str) -> Result<String, LaunchError> {
+        let i = self.validator(name)?;
+        Ok(format!("ws://127.0.0.1:{}", self.validators[i].rpc_port))
+    }
+
+    async fn node_rpc(
+        &self,
+        name: &str,
+        method: &str,
+        params: serde_json::Value,
+    ) -> Result<serde_json::Value, LaunchError> {
+        let i = self.validator(name)?;
+        let url = format!("http://127.0.0.1:{}", self.validators[i].rpc_port);
+        rpc(&self.http, &url, method, params).await
+    }
+
+    /// Validator `name`'s best and finalized block numbers.
+    pub async fn heads(&self, name: &str) -> Result<Heads, LaunchError> {
+        let best = self.node_rpc(name, "chain_getHeader", json!([])).await?;
+        let fin_hash = self
+            .node_rpc(name, "chain_getFinalizedHead", json!([]))
+            .await?;
+        let fin = self
+            .node_rpc(name, "chain_getHeader", json!([fin_hash]))
+            .await?;
+        Ok(Heads {
+            best: header_number(&best)?,
+            finalized: header_number(&fin)?,
+        })
+    }
+
+    /// The hash (`0x…`) of block `number` on validator `name`'s best chain, if it has one.
+    pub async fn block_hash(&self, name: &str, number: u32) -> Result<Option<String>, LaunchError> {
+        let h = self
+            .node_rpc(name, "chain_getBlockHash", json!([number]))
+            .await?;
+        Ok(h.as_str().map(str::to_string))
+    }
+
+    /// The Aura slot of block `number` on validator `name`'s best chain (from its pre-runtime
+    /// digest), if the block exists and carries one.
+    pub async fn block_slot(&self, name: &str, number: u32) -> Result<Option<u64>, LaunchError> {
+        let Some(hash) = self.block_hash(name, number).await? else {
+            return Ok(None);
+        };
+        let header = self
+            .node_rpc(name, "chain_getHeader", json!([hash]))
+            .await?;
+        let logs = header["digest"]["logs"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        Ok(logs.iter().filter_map(|l| l.as_str()).find_map(aura_slot))
+    }
+
+    async fn wait_for_finality(&self) -> Result<(), LaunchError> {
+        let start = Instant::now();
+        loop {
+            if let Ok(h) = self.heads(self.validators[0].name).await {
+                if h.finalized >= 1 {
+                    return Ok(());
+                }
+            }
+            if start.elapsed() > Duration::from_secs(120) {
+                return Err(LaunchError::NotReady {
+                    name: "the validators".into(),
+                    why: "no block finalized within 120 s".into(),
+                    log: self.log_dir().display().to_string(),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
     }
 
     /// The launch configuration.
@@ -221,8 +414,15 @@ impl Devnet {
         let log = self.cfg.dir.join("logs").join(format!("{name}.log"));
         let out = File::options().create(true).append(true).open(&log)?;
         let mut cmd = Command::new(&self.cfg.tss_bin);
+        // The server's own validator's node first, the others for failover.
+        let own = self.validator(name)?;
+        let mut nodes: Vec<String> = (0..self.validators.len())
+            .map(|k| (own + k) % self.validators.len())
+            .map(|k| format!("ws://127.0.0.1:{}", self.validators[k].rpc_port))
+            .collect();
+        nodes.dedup();
         cmd.args(["--dev", name, "--listen", &endpoint])
-            .args(["--chain-endpoint", &self.rpc_url])
+            .args(["--chain-endpoint", &nodes.join(",")])
             .arg("--data-dir")
             .arg(self.data_dir(name))
             .env_remove("THRESHOLD_SERVER_MNEMONIC")
@@ -284,7 +484,8 @@ impl Devnet {
 
     /// The first process that exited on its own, if any (name and status).
     pub fn exited(&mut self) -> Option<(String, String)> {
-        for p in std::iter::once(&mut self.node).chain(self.servers.iter_mut()) {
+        let nodes = self.validators.iter_mut().filter_map(|v| v.proc.as_mut());
+        for p in nodes.chain(self.servers.iter_mut()) {
             if let Ok(Some(s)) = p.child.try_wait() {
                 return Some((p.name.clone(), s.to_string()));
             }
@@ -295,11 +496,25 @@ impl Devnet {
     /// A human summary: endpoints, accounts, logs.
     pub fn summary(&self) -> String {
         let mut s = format!(
-            "devnet ready\n  node RPC   {}  (blocks every {} ms)\n  logs       {}\n  servers:\n",
-            self.rpc_url,
+            "devnet ready: {} validators (Aura, one block per {} ms slot; GRANDPA finality)\n  logs       {}\n  validators:\n",
+            self.validators.len(),
             self.cfg.block_ms,
             self.log_dir().display()
         );
+        for v in &self.validators {
+            s += &format!(
+                "    {:<8} RPC ws://127.0.0.1:{}  p2p {}  {}\n",
+                v.name,
+                v.rpc_port,
+                v.p2p_port,
+                if v.proc.is_some() {
+                    "running"
+                } else {
+                    "stopped"
+                }
+            );
+        }
+        s += "  threshold servers (server i pairs with validator i):\n";
         for (name, _) in DEV_SERVERS {
             let account = entropy_register_core::keys::dev_tss_mnemonic(name)
                 .and_then(|m| derive_tss_keys(m).ok())
@@ -324,12 +539,90 @@ impl Devnet {
             p.stop();
         }
         self.servers.clear();
-        self.node.stop();
+        for v in self.validators.iter_mut() {
+            if let Some(mut p) = v.proc.take() {
+                p.stop();
+            }
+        }
     }
 }
 
 impl Drop for Devnet {
     fn drop(&mut self) {
         self.stop_all();
+    }
+}
+
+/// One JSON-RPC call over HTTP (the node serves HTTP and websockets on one port).
+async fn rpc(
+    http: &reqwest::Client,
+    url: &str,
+    method: &str,
+    params: serde_json::Value,
+) -> Result<serde_json::Value, LaunchError> {
+    let err = |why: String| LaunchError::Rpc {
+        method: method.into(),
+        why,
+    };
+    let answer: serde_json::Value = http
+        .post(url)
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}))
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .map_err(|e| err(e.to_string()))?
+        .json()
+        .await
+        .map_err(|e| err(e.to_string()))?;
+    if let Some(e) = answer.get("error") {
+        return Err(err(e.to_string()));
+    }
+    Ok(answer["result"].clone())
+}
+
+/// The number of a header in JSON (`"number": "0x…"`).
+fn header_number(header: &serde_json::Value) -> Result<u32, LaunchError> {
+    header["number"]
+        .as_str()
+        .and_then(|n| u32::from_str_radix(n.trim_start_matches("0x"), 16).ok())
+        .ok_or_else(|| LaunchError::Rpc {
+            method: "chain_getHeader".into(),
+            why: format!("no block number in {header}"),
+        })
+}
+
+/// The slot of an Aura pre-runtime digest item (`0x06` `aura` compact(8) slot-LE), if `log`
+/// (hex) is one.
+fn aura_slot(log: &str) -> Option<u64> {
+    let bytes = entropy_register_core::hex::decode(log.trim_start_matches("0x")).ok()?;
+    match bytes.as_slice() {
+        [6, b'a', b'u', b'r', b'a', 0x20, slot @ ..] if slot.len() == 8 => {
+            Some(u64::from_le_bytes(slot.try_into().ok()?))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aura_slot_digest() {
+        // PreRuntime, engine "aura", compact length 8, slot 0x0102030405060708 little-endian.
+        assert_eq!(
+            aura_slot("0x0661757261200807060504030201"),
+            Some(0x0102_0304_0506_0708)
+        );
+        // A seal (0x05) or another engine is not a slot.
+        assert_eq!(aura_slot("0x0561757261200807060504030201"), None);
+        assert_eq!(aura_slot("0x0642414245200807060504030201"), None);
+        assert_eq!(aura_slot("0x06617572612008"), None);
+    }
+
+    #[test]
+    fn header_numbers() {
+        assert_eq!(header_number(&json!({"number": "0x1f"})).unwrap(), 31);
+        assert!(header_number(&json!({})).is_err());
     }
 }

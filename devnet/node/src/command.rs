@@ -28,6 +28,13 @@ impl SubstrateCli for Cli {
         2026
     }
     fn load_spec(&self, id: &str) -> Result<Box<dyn sc_service::ChainSpec>, String> {
+        if let Some(dev) = chain_spec::parse_dev_id(id)? {
+            return Ok(Box::new(chain_spec::development_with(
+                id,
+                dev.slot_ms,
+                dev.validators,
+            )?));
+        }
         Ok(match id {
             "dev" | "" => Box::new(chain_spec::development()?),
             path => Box::new(chain_spec::ChainSpec::from_json_file(
@@ -45,20 +52,20 @@ pub fn run() -> sc_cli::Result<()> {
             let spec = cli.load_spec(&cmd.chain)?;
             cmd.run(spec)
         }
+        Some(Subcommand::Key(cmd)) => cmd.run(&cli),
         Some(Subcommand::PurgeChain(cmd)) => {
             let runner = cli.create_runner(cmd)?;
             runner.sync_run(|config| cmd.run(config.database))
         }
         None => {
             let runner = cli.create_runner(&cli.run)?;
-            let consensus = cli.consensus;
             runner.run_node_until_exit(|config| async move {
                 match config.network.network_backend {
                     sc_network::config::NetworkBackendType::Libp2p => {
-                        service::new_full::<sc_network::NetworkWorker<_, _>>(config, consensus)
+                        service::new_full::<sc_network::NetworkWorker<_, _>>(config)
                     }
                     sc_network::config::NetworkBackendType::Litep2p => {
-                        service::new_full::<sc_network::Litep2pNetworkBackend>(config, consensus)
+                        service::new_full::<sc_network::Litep2pNetworkBackend>(config)
                     }
                 }
                 .map_err(sc_cli::Error::Service)

@@ -1,22 +1,34 @@
-//! The node service: client, pool, network, off-chain workers (HTTP on), RPC, and manual-seal
-//! block authoring driven by an interval and/or transaction-pool imports, finalizing every block.
+//! The node service: client, pool, network, off-chain workers (HTTP on), RPC, Aura block
+//! authoring (one author per slot, in turn) and the GRANDPA voter (finality lags the best block
+//! by a few blocks, as on a real network).
 
-use crate::cli::Consensus;
 use devnet_runtime::{interface::OpaqueBlock as Block, RuntimeApi};
-use futures::{FutureExt, StreamExt};
-use polkadot_sdk::sc_client_api::backend::Backend;
-use polkadot_sdk::sc_consensus_manual_seal::{EngineCommand, ManualSealParams};
+use futures::FutureExt;
+use polkadot_sdk::sc_client_api::{backend::Backend, BlockBackend};
+use polkadot_sdk::sc_consensus_aura::{ImportQueueParams, SlotProportion, StartAuraParams};
+use polkadot_sdk::sc_consensus_grandpa::SharedVoterState;
 use polkadot_sdk::sc_executor::WasmExecutor;
 use polkadot_sdk::sc_service::{error::Error as ServiceError, Configuration, TaskManager};
-use polkadot_sdk::sc_transaction_pool_api::{OffchainTransactionPoolFactory, TransactionPool};
+use polkadot_sdk::sc_transaction_pool_api::OffchainTransactionPoolFactory;
+use polkadot_sdk::sp_consensus_aura::sr25519::{AuthorityId as AuraId, AuthorityPair as AuraPair};
 use polkadot_sdk::sp_runtime::traits::Block as BlockT;
 use polkadot_sdk::*;
 use std::sync::Arc;
+use std::time::Duration;
 
 type HostFunctions = sp_io::SubstrateHostFunctions;
 type FullClient = sc_service::TFullClient<Block, RuntimeApi, WasmExecutor<HostFunctions>>;
 type FullBackend = sc_service::TFullBackend<Block>;
 type FullSelectChain = sc_consensus::LongestChain<FullBackend, Block>;
+type GrandpaBlockImport =
+    sc_consensus_grandpa::GrandpaBlockImport<FullBackend, Block, FullClient, FullSelectChain>;
+type GrandpaLink = sc_consensus_grandpa::LinkHalf<Block, FullClient, FullSelectChain>;
+
+/// Blocks between two GRANDPA justifications kept for syncing peers.
+const GRANDPA_JUSTIFICATION_PERIOD: u32 = 512;
+/// How often GRANDPA gossips votes. Short, so that finality follows 1 s slots closely; the
+/// default voting rules still keep the finalized head 2–3 blocks behind the best one.
+const GRANDPA_GOSSIP: Duration = Duration::from_millis(100);
 
 /// The partial components (enough for chain-ops subcommands).
 pub type Service = sc_service::PartialComponents<
@@ -25,10 +37,25 @@ pub type Service = sc_service::PartialComponents<
     FullSelectChain,
     sc_consensus::DefaultImportQueue<Block>,
     sc_transaction_pool::TransactionPoolHandle<Block, FullClient>,
-    (),
+    (GrandpaBlockImport, GrandpaLink),
 >;
 
-/// Client, backend, pool and import queue.
+/// The Aura inherents for a block authored or checked now: timestamp and slot.
+fn aura_inherents(
+    slot_duration: sp_consensus_aura::SlotDuration,
+) -> (
+    sp_consensus_aura::inherents::InherentDataProvider,
+    sp_timestamp::InherentDataProvider,
+) {
+    let timestamp = sp_timestamp::InherentDataProvider::from_system_time();
+    let slot = sp_consensus_aura::inherents::InherentDataProvider::from_timestamp_and_slot_duration(
+        *timestamp,
+        slot_duration,
+    );
+    (slot, timestamp)
+}
+
+/// Client, backend, pool, the GRANDPA block import and the Aura import queue.
 pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
     let executor = sc_service::new_wasm_executor(&config.executor);
     let (client, backend, keystore_container, task_manager) =
@@ -45,11 +72,29 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
         .with_prometheus(config.prometheus_registry())
         .build(),
     );
-    let import_queue = sc_consensus_manual_seal::import_queue(
-        Box::new(client.clone()),
-        &task_manager.spawn_essential_handle(),
-        config.prometheus_registry(),
-    );
+    let (grandpa_block_import, grandpa_link) = sc_consensus_grandpa::block_import(
+        client.clone(),
+        GRANDPA_JUSTIFICATION_PERIOD,
+        &client,
+        select_chain.clone(),
+        None,
+    )?;
+    let slot_duration = sc_consensus_aura::slot_duration::<AuraId, _, _>(&*client)?;
+    let import_queue =
+        sc_consensus_aura::import_queue::<AuraPair, _, _, _, _, _>(ImportQueueParams {
+            block_import: grandpa_block_import.clone(),
+            justification_import: Some(Box::new(grandpa_block_import.clone())),
+            client: client.clone(),
+            create_inherent_data_providers: move |_, ()| async move {
+                Ok(aura_inherents(slot_duration))
+            },
+            spawner: &task_manager.spawn_essential_handle(),
+            registry: config.prometheus_registry(),
+            check_for_equivocation: Default::default(),
+            telemetry: None,
+            compatibility_mode: Default::default(),
+        })
+        .map_err(|e| ServiceError::Other(e.to_string()))?;
     Ok(sc_service::PartialComponents {
         client,
         backend,
@@ -58,23 +103,13 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
         keystore_container,
         select_chain,
         transaction_pool,
-        other: (),
+        other: (grandpa_block_import, grandpa_link),
     })
-}
-
-fn seal_command() -> EngineCommand<<Block as BlockT>::Hash> {
-    EngineCommand::SealNewBlock {
-        create_empty: true,
-        finalize: true,
-        parent_hash: None,
-        sender: None,
-    }
 }
 
 /// Builds and starts the full node.
 pub fn new_full<Network: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
     config: Configuration,
-    consensus: Consensus,
 ) -> Result<TaskManager, ServiceError> {
     let sc_service::PartialComponents {
         client,
@@ -84,10 +119,10 @@ pub fn new_full<Network: sc_network::NetworkBackend<Block, <Block as BlockT>::Ha
         keystore_container,
         select_chain,
         transaction_pool,
-        other: (),
+        other: (block_import, grandpa_link),
     } = new_partial(&config)?;
 
-    let net_config = sc_network::config::FullNetworkConfiguration::<
+    let mut net_config = sc_network::config::FullNetworkConfiguration::<
         Block,
         <Block as BlockT>::Hash,
         Network,
@@ -101,6 +136,21 @@ pub fn new_full<Network: sc_network::NetworkBackend<Block, <Block as BlockT>::Ha
     let metrics = Network::register_notification_metrics(
         config.prometheus_config.as_ref().map(|cfg| &cfg.registry),
     );
+    let grandpa_protocol_name = sc_consensus_grandpa::protocol_standard_name(
+        &client
+            .block_hash(0)
+            .ok()
+            .flatten()
+            .ok_or_else(|| ServiceError::Other("no genesis block".into()))?,
+        &config.chain_spec,
+    );
+    let (grandpa_protocol_config, grandpa_notification_service) =
+        sc_consensus_grandpa::grandpa_peers_set_config::<_, Network>(
+            grandpa_protocol_name.clone(),
+            metrics.clone(),
+            net_config.peer_store_handle(),
+        );
+    net_config.add_notification_protocol(grandpa_protocol_config);
 
     let (network, system_rpc_tx, tx_handler_controller, sync_service, _bitswap) =
         sc_service::build_network(sc_service::BuildNetworkParams {
@@ -153,6 +203,11 @@ pub fn new_full<Network: sc_network::NetworkBackend<Block, <Block as BlockT>::Ha
         })
     };
     let prometheus_registry = config.prometheus_registry().cloned();
+    let role = config.role;
+    let force_authoring = config.force_authoring;
+    let name = config.network.node_name.clone();
+    let enable_grandpa = !config.disable_grandpa;
+    let network_for_grandpa = network.clone();
     sc_service::spawn_tasks(sc_service::SpawnTasksParams {
         network,
         client: client.clone(),
@@ -163,58 +218,75 @@ pub fn new_full<Network: sc_network::NetworkBackend<Block, <Block as BlockT>::Ha
         backend,
         system_rpc_tx,
         tx_handler_controller,
-        sync_service,
+        sync_service: sync_service.clone(),
         config,
         telemetry: None,
         tracing_execute_block: None,
     })?;
 
-    let proposer = sc_basic_authorship::ProposerFactory::new(
-        task_manager.spawn_handle(),
-        client.clone(),
-        transaction_pool.clone(),
-        prometheus_registry.as_ref(),
-        None,
-    );
-
-    // One stream of seal commands: an interval, pool imports, or both.
-    let (interval, instant) = match consensus {
-        Consensus::Interval(ms) => (Some(ms), false),
-        Consensus::Instant => (None, true),
-        Consensus::InstantAndInterval(ms) => (Some(ms), true),
-    };
-    let mut streams: Vec<
-        futures::stream::BoxStream<'static, EngineCommand<<Block as BlockT>::Hash>>,
-    > = Vec::new();
-    if let Some(ms) = interval {
-        let ticks = futures::stream::unfold((), move |()| async move {
-            futures_timer::Delay::new(std::time::Duration::from_millis(ms)).await;
-            Some((seal_command(), ()))
-        });
-        streams.push(ticks.boxed());
+    if role.is_authority() {
+        let proposer_factory = sc_basic_authorship::ProposerFactory::new(
+            task_manager.spawn_handle(),
+            client.clone(),
+            transaction_pool.clone(),
+            prometheus_registry.as_ref(),
+            None,
+        );
+        let slot_duration = sc_consensus_aura::slot_duration::<AuraId, _, _>(&*client)?;
+        let aura = sc_consensus_aura::start_aura::<AuraPair, _, _, _, _, _, _, _, _, _, _>(
+            StartAuraParams {
+                slot_duration,
+                client,
+                select_chain,
+                block_import,
+                proposer_factory,
+                create_inherent_data_providers: move |_, ()| async move {
+                    Ok(aura_inherents(slot_duration))
+                },
+                force_authoring,
+                backoff_authoring_blocks: None::<()>,
+                keystore: keystore_container.keystore(),
+                sync_oracle: sync_service.clone(),
+                justification_sync_link: sync_service.clone(),
+                block_proposal_slot_portion: SlotProportion::new(2f32 / 3f32),
+                max_block_proposal_slot_portion: None,
+                telemetry: None,
+                compatibility_mode: Default::default(),
+            },
+        )
+        .map_err(|e| ServiceError::Other(e.to_string()))?;
+        task_manager
+            .spawn_essential_handle()
+            .spawn_blocking("aura", Some("block-authoring"), aura);
     }
-    if instant {
-        let imports = transaction_pool
-            .import_notification_stream()
-            .map(|_| seal_command());
-        streams.push(imports.boxed());
-    }
-    let commands_stream = futures::stream::select_all(streams);
 
-    let authorship = sc_consensus_manual_seal::run_manual_seal(ManualSealParams {
-        block_import: client.clone(),
-        env: proposer,
-        client,
-        pool: transaction_pool,
-        select_chain,
-        commands_stream: Box::pin(commands_stream),
-        consensus_data_provider: None,
-        create_inherent_data_providers: move |_, ()| async move {
-            Ok(sp_timestamp::InherentDataProvider::from_system_time())
-        },
-    });
-    task_manager
-        .spawn_essential_handle()
-        .spawn_blocking("manual-seal", None, authorship);
+    if enable_grandpa {
+        let grandpa = sc_consensus_grandpa::GrandpaParams {
+            config: sc_consensus_grandpa::Config {
+                gossip_duration: GRANDPA_GOSSIP,
+                justification_generation_period: GRANDPA_JUSTIFICATION_PERIOD,
+                name: Some(name),
+                observer_enabled: false,
+                keystore: role.is_authority().then(|| keystore_container.keystore()),
+                local_role: role,
+                telemetry: None,
+                protocol_name: grandpa_protocol_name,
+            },
+            link: grandpa_link,
+            network: network_for_grandpa,
+            sync: Arc::new(sync_service),
+            notification_service: grandpa_notification_service,
+            voting_rule: sc_consensus_grandpa::VotingRulesBuilder::default().build(),
+            prometheus_registry,
+            shared_voter_state: SharedVoterState::empty(),
+            telemetry: None,
+            offchain_tx_pool_factory: OffchainTransactionPoolFactory::new(transaction_pool),
+        };
+        task_manager.spawn_essential_handle().spawn_blocking(
+            "grandpa-voter",
+            None,
+            sc_consensus_grandpa::run_grandpa_voter(grandpa)?,
+        );
+    }
     Ok(task_manager)
 }

@@ -1,16 +1,18 @@
-//! Genesis presets. `dev`: dev accounts endowed, Alice is sudo, the genesis program at pointer
-//! 0x00…00, and 2 subgroups × 2 threshold servers whose accounts and x25519 keys are the ones the
+//! Genesis presets. `dev`: four validators (Alice, Bob, Charlie, Dave: Aura and GRANDPA keys
+//! from their dev seeds, 2 s slots), dev accounts endowed, Alice is sudo, the genesis program at
+//! pointer 0x00…00, and 2 subgroups × 2 threshold servers whose accounts and x25519 keys are the ones the
 //! servers derive from their dev mnemonics with the core's HKDF rule (§4.1) — checked by a test
 //! against `entropy_register_core::keys::derive_tss_keys`.
 
 use crate::{
-    BalancesConfig, ProgramsConfig, RuntimeGenesisConfig, StakingExtensionConfig, SudoConfig,
-    DOLLARS,
+    AuraConfig, BalancesConfig, BlockTimeConfig, GrandpaConfig, ProgramsConfig,
+    RuntimeGenesisConfig, StakingExtensionConfig, SudoConfig, DOLLARS,
 };
 use alloc::{vec, vec::Vec};
 use entropy_register_core::types::{AccountId32 as CoreAccount, ServerInfo};
 use polkadot_sdk::polkadot_sdk_frame::runtime::prelude::*;
 use polkadot_sdk::sp_core::H256;
+use polkadot_sdk::sp_keyring::Ed25519Keyring;
 use polkadot_sdk::sp_runtime::AccountId32;
 use serde_json::Value;
 
@@ -84,11 +86,29 @@ pub const DEV_SERVERS: [DevServer; 4] = [
     },
 ];
 
+/// The devnet's validators, in order: Aura (sr25519) and GRANDPA (ed25519) keys of one dev
+/// seed each. Validator i pairs with threshold server i of [`DEV_SERVERS`]: the stash
+/// `//<Name>//stash` that `ThresholdToStash` gives for server i belongs to validator `//<Name>`.
+pub const VALIDATORS: [(Sr25519Keyring, Ed25519Keyring); 4] = [
+    (Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+    (Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+    (Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+    (Sr25519Keyring::Dave, Ed25519Keyring::Dave),
+];
+
 /// Bytecode of the genesis program stored at pointer 0x00…00.
 pub const GENESIS_PROGRAM_BYTECODE: &[u8] = b"entropy-register devnet genesis program";
 
-/// The `dev` preset.
+/// The `dev` preset: all of [`VALIDATORS`], slots of [`crate::block_time::DEFAULT_SLOT_MS`].
 pub fn development_config_genesis() -> Value {
+    development_config_genesis_with(crate::block_time::DEFAULT_SLOT_MS, VALIDATORS.len())
+}
+
+/// The dev genesis with `slot_ms` per slot and the first `validators` of [`VALIDATORS`]
+/// (at least one; more than there are is cut to all). The threshold servers are always the
+/// four of [`DEV_SERVERS`].
+pub fn development_config_genesis_with(slot_ms: u64, validators: usize) -> Value {
+    let validators = &VALIDATORS[..validators.clamp(1, VALIDATORS.len())];
     let endowment = 10_000_000 * DOLLARS;
     let mut balances: Vec<(AccountId32, u128)> = Sr25519Keyring::iter()
         .map(|a| (a.to_account_id(), endowment))
@@ -120,6 +140,19 @@ pub fn development_config_genesis() -> Value {
     };
     polkadot_sdk::frame_support::build_struct_json_patch!(RuntimeGenesisConfig {
         balances: BalancesConfig { balances },
+        aura: AuraConfig {
+            authorities: validators
+                .iter()
+                .map(|(sr, _)| sr.public().into())
+                .collect::<Vec<_>>(),
+        },
+        grandpa: GrandpaConfig {
+            authorities: validators
+                .iter()
+                .map(|(_, ed)| (ed.public().into(), 1))
+                .collect::<Vec<_>>(),
+        },
+        block_time: BlockTimeConfig { slot_ms },
         sudo: SudoConfig {
             key: Some(Sr25519Keyring::Alice.to_account_id())
         },
@@ -175,8 +208,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn dev_preset_builds() {
+    /// Builds the genesis state of `patch` over the defaults and runs `check` on it.
+    fn with_genesis(patch: Value, check: impl FnOnce()) {
         fn merge(base: &mut Value, patch: Value) {
             match (base, patch) {
                 (Value::Object(b), Value::Object(p)) => {
@@ -187,9 +220,6 @@ mod tests {
                 (b, p) => *b = p,
             }
         }
-        let patch: Value =
-            serde_json::from_slice(&get_preset(&PresetId::from(DEV_RUNTIME_PRESET)).unwrap())
-                .unwrap();
         let mut config = serde_json::to_value(crate::RuntimeGenesisConfig::default()).unwrap();
         merge(&mut config, patch);
         let json = serde_json::to_vec(&config).unwrap();
@@ -197,7 +227,17 @@ mod tests {
             polkadot_sdk::frame_support::genesis_builder_helper::build_state::<
                 crate::RuntimeGenesisConfig,
             >(json)
-            .expect("dev preset builds");
+            .expect("the genesis builds");
+            check();
+        });
+    }
+
+    #[test]
+    fn dev_preset_builds() {
+        let patch: Value =
+            serde_json::from_slice(&get_preset(&PresetId::from(DEV_RUNTIME_PRESET)).unwrap())
+                .unwrap();
+        with_genesis(patch, || {
             let servers: Vec<_> =
                 pallet_staking_extension::ThresholdServers::<crate::Runtime>::iter().collect();
             assert_eq!(servers.len(), 4);
@@ -208,6 +248,38 @@ mod tests {
                 2
             );
             assert!(pallet_programs::Programs::<crate::Runtime>::get(H256::zero()).is_some());
+            let aura = pallet_aura::Authorities::<crate::Runtime>::get();
+            assert_eq!(aura.len(), 4);
+            assert_eq!(aura[1], Sr25519Keyring::Bob.public().into());
+            let grandpa = crate::Grandpa::grandpa_authorities();
+            assert_eq!(grandpa.len(), 4);
+            assert_eq!(grandpa[3], (Ed25519Keyring::Dave.public().into(), 1));
+            assert_eq!(crate::block_time::SlotMs::<crate::Runtime>::get(), 2_000);
+            assert_eq!(crate::Aura::slot_duration(), 2_000);
         });
+    }
+
+    #[test]
+    fn slot_time_and_validator_count_follow_the_arguments() {
+        with_genesis(development_config_genesis_with(1_000, 1), || {
+            assert_eq!(crate::Aura::slot_duration(), 1_000);
+            assert_eq!(pallet_aura::Authorities::<crate::Runtime>::get().len(), 1);
+            assert_eq!(crate::Grandpa::grandpa_authorities().len(), 1);
+            // The servers do not depend on the validator count.
+            assert_eq!(
+                pallet_staking_extension::ThresholdServers::<crate::Runtime>::iter().count(),
+                4
+            );
+        });
+        with_genesis(development_config_genesis_with(750, 99), || {
+            assert_eq!(crate::Aura::slot_duration(), 750);
+            assert_eq!(pallet_aura::Authorities::<crate::Runtime>::get().len(), 4);
+        });
+    }
+
+    #[test]
+    #[should_panic(expected = "below the minimum")]
+    fn a_slot_below_the_minimum_is_refused() {
+        with_genesis(development_config_genesis_with(100, 4), || {});
     }
 }

@@ -1,4 +1,5 @@
-//! The devnet runtime: System, Timestamp, Balances, TransactionPayment, Sudo and the four
+//! The devnet runtime: System, Timestamp, Aura (block authoring in turn), Grandpa (finality),
+//! BlockTime (the slot duration, set at genesis), Balances, TransactionPayment, Sudo and the four
 //! registration pallets at the reference's indices (StakingExtension 12, Registry 51,
 //! Programs 53, Propagation 55). Transaction extensions include `ValidateConfirmRegistered`,
 //! which adds no bytes to extrinsics.
@@ -9,6 +10,7 @@ include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
 
 extern crate alloc;
 
+pub mod block_time;
 pub mod genesis;
 
 use alloc::vec::Vec;
@@ -21,6 +23,8 @@ use polkadot_sdk::{
     },
     *,
 };
+use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+use sp_consensus_grandpa::AuthorityId as GrandpaId;
 
 /// One token unit (10 decimals, as the reference).
 pub const DOLLARS: u128 = 10_000_000_000;
@@ -35,7 +39,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     spec_name: alloc::borrow::Cow::Borrowed("entropy-register-devnet"),
     impl_name: alloc::borrow::Cow::Borrowed("entropy-register-devnet"),
     authoring_version: 1,
-    spec_version: 3,
+    spec_version: 4,
     impl_version: 1,
     apis: RUNTIME_API_VERSIONS,
     transaction_version: 1,
@@ -81,6 +85,12 @@ mod runtime {
     /// Block timestamps.
     #[runtime::pallet_index(2)]
     pub type Timestamp = pallet_timestamp::Pallet<Runtime>;
+    /// Block authoring in turn, one author per slot.
+    #[runtime::pallet_index(3)]
+    pub type Aura = pallet_aura::Pallet<Runtime>;
+    /// Finality.
+    #[runtime::pallet_index(4)]
+    pub type Grandpa = pallet_grandpa::Pallet<Runtime>;
     /// Balances.
     #[runtime::pallet_index(5)]
     pub type Balances = pallet_balances::Pallet<Runtime>;
@@ -90,6 +100,9 @@ mod runtime {
     /// Sudo (//Alice).
     #[runtime::pallet_index(7)]
     pub type Sudo = pallet_sudo::Pallet<Runtime>;
+    /// The slot duration, set at genesis.
+    #[runtime::pallet_index(8)]
+    pub type BlockTime = block_time::Pallet<Runtime>;
     /// Threshold servers and signing groups.
     #[runtime::pallet_index(12)]
     pub type StakingExtension = pallet_staking_extension::Pallet<Runtime>;
@@ -129,8 +142,49 @@ impl pallet_balances::Config for Runtime {
 #[derive_impl(pallet_sudo::config_preludes::TestDefaultConfig)]
 impl pallet_sudo::Config for Runtime {}
 
-#[derive_impl(pallet_timestamp::config_preludes::TestDefaultConfig)]
-impl pallet_timestamp::Config for Runtime {}
+impl pallet_timestamp::Config for Runtime {
+    type Moment = u64;
+    type OnTimestampSet = Aura;
+    // Aura checks every timestamp against its slot; this only bounds how close two blocks'
+    // timestamps may be, and must stay below half the shortest slot (`block_time::MIN_SLOT_MS`).
+    type MinimumPeriod = ConstU64<200>;
+    type WeightInfo = ();
+}
+
+sp_runtime::impl_opaque_keys! {
+    /// A validator's session keys: Aura (sr25519) for authoring, GRANDPA (ed25519) for votes.
+    /// A node started with `--alice` (…) puts the dev seed's keys in its keystore through
+    /// `generate_session_keys`.
+    pub struct SessionKeys {
+        /// Block authoring.
+        pub aura: Aura,
+        /// Finality votes.
+        pub grandpa: Grandpa,
+    }
+}
+
+/// Most validators a devnet genesis may name.
+pub const MAX_AUTHORITIES: u32 = 32;
+
+impl pallet_aura::Config for Runtime {
+    type AuthorityId = AuraId;
+    type DisabledValidators = ();
+    type MaxAuthorities = ConstU32<MAX_AUTHORITIES>;
+    type AllowMultipleBlocksPerSlot = ConstBool<false>;
+    type SlotDuration = block_time::SlotDuration<Runtime>;
+}
+
+impl pallet_grandpa::Config for Runtime {
+    type RuntimeEvent = RuntimeEvent;
+    type WeightInfo = ();
+    type MaxAuthorities = ConstU32<MAX_AUTHORITIES>;
+    type MaxNominators = ConstU32<0>;
+    type MaxSetIdSessionEntries = ConstU64<0>;
+    type KeyOwnerProof = sp_core::Void;
+    type EquivocationReportSystem = ();
+}
+
+impl block_time::Config for Runtime {}
 
 #[derive_impl(pallet_transaction_payment::config_preludes::TestDefaultConfig)]
 impl pallet_transaction_payment::Config for Runtime {
@@ -222,12 +276,43 @@ impl_runtime_apis! {
         }
     }
 
-    impl apis::SessionKeys<Block> for Runtime {
-        fn generate_session_keys(_owner: Vec<u8>, _seed: Option<Vec<u8>>) -> apis::OpaqueGeneratedSessionKeys {
-            Default::default()
+    impl sp_consensus_aura::AuraApi<Block, AuraId> for Runtime {
+        fn slot_duration() -> sp_consensus_aura::SlotDuration {
+            sp_consensus_aura::SlotDuration::from_millis(Aura::slot_duration())
         }
-        fn decode_session_keys(_encoded: Vec<u8>) -> Option<Vec<(Vec<u8>, apis::KeyTypeId)>> {
+        fn authorities() -> Vec<AuraId> {
+            pallet_aura::Authorities::<Runtime>::get().into_inner()
+        }
+    }
+
+    impl sp_consensus_grandpa::GrandpaApi<Block> for Runtime {
+        fn grandpa_authorities() -> sp_consensus_grandpa::AuthorityList {
+            Grandpa::grandpa_authorities()
+        }
+        fn current_set_id() -> sp_consensus_grandpa::SetId {
+            Grandpa::current_set_id()
+        }
+        fn submit_report_equivocation_unsigned_extrinsic(
+            _proof: sp_consensus_grandpa::EquivocationProof<<Block as frame::traits::Block>::Hash, NumberFor<Block>>,
+            _key_owner_proof: sp_consensus_grandpa::OpaqueKeyOwnershipProof,
+        ) -> Option<()> {
+            // No equivocation reports: the devnet has no staking to slash.
             None
+        }
+        fn generate_key_ownership_proof(
+            _set_id: sp_consensus_grandpa::SetId,
+            _authority_id: GrandpaId,
+        ) -> Option<sp_consensus_grandpa::OpaqueKeyOwnershipProof> {
+            None
+        }
+    }
+
+    impl apis::SessionKeys<Block> for Runtime {
+        fn generate_session_keys(owner: Vec<u8>, seed: Option<Vec<u8>>) -> apis::OpaqueGeneratedSessionKeys {
+            SessionKeys::generate(&owner, seed).into()
+        }
+        fn decode_session_keys(encoded: Vec<u8>) -> Option<Vec<(Vec<u8>, apis::KeyTypeId)>> {
+            SessionKeys::decode_into_raw_public_keys(&encoded)
         }
     }
 

@@ -1,7 +1,9 @@
-//! The server's chain access: a connection (retried while the node starts), the client crate's
-//! typed reads (one implementation of every storage read and of the committee rule for the
+//! The server's chain access: a connection to its own validator's node (retried while the node
+//! starts; on failure it moves to the next node of its list, so a server outlives its node being
+//! down), the client crate's typed reads (one implementation of every storage read and of the committee rule for the
 //! client, the servers and the tools), and `confirm_register` submissions with local nonces.
 
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use codec::Encode;
@@ -16,10 +18,11 @@ pub use entropy_register_client::reads::ChainError;
 /// The chain state at one block, read through the core's types.
 pub type ChainAt = entropy_register_client::reads::State<SubxtState>;
 
-/// A connection to the devnet node.
+/// A connection to one of the chain nodes the server was given (its own validator's first).
 #[derive(Clone)]
 pub struct Chain {
-    inner: SubxtChain,
+    urls: Arc<Vec<String>>,
+    current: Arc<RwLock<(usize, SubxtChain)>>,
 }
 
 /// Which state to read: the latest finalized block or a block number.
@@ -27,28 +30,65 @@ pub struct Chain {
 pub enum At {
     /// The latest finalized block.
     Latest,
-    /// A block number.
+    /// A block number (of the finalized chain: only ask for blocks at or below `Latest`).
     Block(u32),
 }
 
 impl Chain {
-    /// Connects to `url` (a loopback `ws://` URL is allowed), retrying for up to `wait`.
-    pub async fn connect(url: &str, wait: Duration) -> Result<Self, ChainError> {
+    /// Connects to the first of `urls` that answers (a loopback `ws://` URL is allowed),
+    /// trying them in turn for up to `wait`.
+    pub async fn connect(urls: &[String], wait: Duration) -> Result<Self, ChainError> {
+        if urls.is_empty() {
+            return Err(ChainError::Unreachable("no chain endpoint given".into()));
+        }
         let start = std::time::Instant::now();
         loop {
-            match SubxtChain::connect(url).await {
-                Ok(inner) => return Ok(Chain { inner }),
-                Err(e) if start.elapsed() >= wait => {
-                    return Err(ChainError::Unreachable(format!("cannot reach {url}: {e}")))
+            let mut last = String::new();
+            for (i, url) in urls.iter().enumerate() {
+                match SubxtChain::connect(url).await {
+                    Ok(inner) => {
+                        return Ok(Chain {
+                            urls: Arc::new(urls.to_vec()),
+                            current: Arc::new(RwLock::new((i, inner))),
+                        })
+                    }
+                    Err(e) => last = format!("cannot reach {url}: {e}"),
                 }
-                Err(_) => tokio::time::sleep(Duration::from_millis(300)).await,
             }
+            if start.elapsed() >= wait {
+                return Err(ChainError::Unreachable(last));
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
         }
     }
 
-    /// The subxt connection.
-    pub fn subxt(&self) -> &SubxtChain {
-        &self.inner
+    /// The subxt connection in use.
+    pub fn subxt(&self) -> SubxtChain {
+        self.current.read().expect("chain lock").1.clone()
+    }
+
+    /// The URL in use.
+    pub fn url(&self) -> String {
+        let i = self.current.read().expect("chain lock").0;
+        self.urls[i].clone()
+    }
+
+    /// Moves to the next node of the list that answers (after the one in use, wrapping
+    /// around); keeps the current one when none does.
+    pub async fn failover(&self) -> Result<(), ChainError> {
+        let from = self.current.read().expect("chain lock").0;
+        let n = self.urls.len();
+        for step in 1..=n {
+            let i = (from + step) % n;
+            if let Ok(inner) = SubxtChain::connect(&self.urls[i]).await {
+                tracing::warn!(from = %self.urls[from], to = %self.urls[i], "chain node failover");
+                *self.current.write().expect("chain lock") = (i, inner);
+                return Ok(());
+            }
+        }
+        Err(ChainError::Unreachable(format!(
+            "none of the {n} chain endpoints answers"
+        )))
     }
 
     /// The latest finalized block number.
@@ -56,11 +96,24 @@ impl Chain {
         Ok(self.at(At::Latest).await?.number())
     }
 
-    /// The state at `at`, for several reads of one consistent state.
+    /// The state at `at`, for several reads of one consistent state. A node that does not
+    /// answer makes the server move to the next one and ask once more.
     pub async fn at(&self, at: At) -> Result<ChainAt, ChainError> {
+        match self.at_once(at).await {
+            Err(ChainError::Unreachable(e)) if self.urls.len() > 1 => {
+                tracing::warn!(url = %self.url(), "chain read failed: {e}");
+                self.failover().await?;
+                self.at_once(at).await
+            }
+            r => r,
+        }
+    }
+
+    async fn at_once(&self, at: At) -> Result<ChainAt, ChainError> {
+        let chain = self.subxt();
         Ok(ChainAt::new(match at {
-            At::Latest => self.inner.finalized().await?,
-            At::Block(n) => self.inner.at(n).await?,
+            At::Latest => chain.finalized().await?,
+            At::Block(n) => chain.at(n).await?,
         }))
     }
 }
@@ -115,7 +168,7 @@ impl Confirmer {
                     Some(n) => n,
                     None => self
                         .chain
-                        .inner
+                        .subxt()
                         .account_nonce(&self.signer.account())
                         .await
                         .map_err(|e| ConfirmError(e.to_string()))?,
@@ -125,7 +178,7 @@ impl Confirmer {
             };
             match self
                 .chain
-                .inner
+                .subxt()
                 .submit_signed(&call, &self.signer, Some(nonce))
                 .await
             {
@@ -133,6 +186,8 @@ impl Confirmer {
                 Err(e) => {
                     tracing::warn!(attempt, %account, "confirm_register failed: {e}");
                     *self.next_nonce.lock().await = None;
+                    // If the node is down, this read moves the server to another one.
+                    let _ = self.chain.at(At::Latest).await;
                     last = e;
                     tokio::time::sleep(Duration::from_millis(500)).await;
                 }

@@ -35,9 +35,10 @@ pub struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:3001")]
     pub listen: SocketAddr,
-    /// The chain node's RPC URL.
-    #[arg(long, default_value = "ws://127.0.0.1:9944")]
-    pub chain_endpoint: String,
+    /// The chain nodes' RPC URLs, comma-separated or repeated: the server's own validator's
+    /// node first; the others are used while it does not answer.
+    #[arg(long, value_delimiter = ',', default_value = "ws://127.0.0.1:9944")]
+    pub chain_endpoint: Vec<String>,
     /// Key-store directory (default `.entropy/<dev name or "server">`).
     #[arg(long)]
     pub data_dir: Option<PathBuf>,

@@ -51,7 +51,13 @@ fn status(code: u16) -> StatusCode {
     StatusCode::from_u16(code).expect("the core's statuses are valid")
 }
 
-/// `POST /user/new`: judge the off-chain worker's message against chain state; on acceptance
+/// How long `/user/new` waits for the off-chain worker's block N+1 to be finalized before it
+/// judges the request (which then counts as stale). Below the off-chain worker's HTTP deadline
+/// (`pallet_propagation::POST_DEADLINE_MS`).
+pub const FINALITY_WAIT: Duration = Duration::from_secs(40);
+
+/// `POST /user/new`: judge the off-chain worker's message against finalized chain state (a
+/// request from a block that a reorganisation abandons does not match it); on acceptance
 /// answer 200 and run one registration per account concurrently in the background.
 async fn new_user(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCode, Refusal> {
     tracing::debug!(bytes = body.len(), route = routes::USER_NEW, "request");
@@ -61,13 +67,13 @@ async fn new_user(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCod
     }
     let n = msg.block_number;
     let _guard = s.new_user_lock.lock().await;
-    // The off-chain worker of N+1 may call before our view of the chain reaches N+1.
+    // The request is judged against finalized state: the off-chain worker of N+1 runs when
+    // N+1 is authored, GRANDPA finalizes it some blocks later. Wait for that (other nodes'
+    // requests for the same N queue on the lock meanwhile and then count as repeated).
     let mut latest = s.chain.at(At::Latest).await.map_err(Refusal::internal)?;
-    for _ in 0..30 {
-        if latest.number() > n {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    let waiting = std::time::Instant::now();
+    while latest.number() <= n && waiting.elapsed() < FINALITY_WAIT {
+        tokio::time::sleep(Duration::from_millis(200)).await;
         latest = s.chain.at(At::Latest).await.map_err(Refusal::internal)?;
     }
     let best = latest.number();

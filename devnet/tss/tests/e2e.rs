@@ -197,7 +197,7 @@ async fn devnet_end_to_end() {
     let cfg = LaunchConfig::beside(exe.parent().unwrap(), dir.clone());
     let devnet = Devnet::start(cfg).await.expect("devnet starts");
     eprintln!("{}", devnet.summary());
-    let chain = Chain::connect(&devnet.rpc_url, Duration::from_secs(30))
+    let chain = Chain::connect(&[devnet.rpc_url.clone()], Duration::from_secs(30))
         .await
         .unwrap();
     let client = native::connect(&devnet.rpc_url, Duration::from_secs(30))
@@ -298,15 +298,16 @@ async fn new_user_rejects_bad_requests(ctx: &Ctx) {
     ctx.refused("alice", routes::USER_NEW, vec![1, 2, 3], 400, "Malformed")
         .await;
 
-    // Wait until old blocks exist, then build requests for a recent block.
-    while ctx.chain.best_block().await.unwrap() < 8 {
+    // Wait until blocks older than the freshness window are finalized, then build requests.
+    let window = entropy_register_core::new_user::FRESHNESS_WINDOW_BLOCKS;
+    while ctx.chain.best_block().await.unwrap() < window + 8 {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let best = ctx.chain.best_block().await.unwrap();
     let stranger = fresh("stranger").account().0.to_vec();
 
-    // Stale: N far behind the best block.
-    let old = best - 6;
+    // Stale: N+1 further behind the finalized head than the freshness window.
+    let old = best - window - 3;
     let committee = ctx.committee(old).await;
     let member = name_of(&committee[0].tss_account);
     ctx.refused(

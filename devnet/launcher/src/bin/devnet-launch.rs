@@ -1,28 +1,31 @@
-//! `devnet-launch`: starts the devnet (node + 4 servers), prints where everything is, and stops
-//! it all on Ctrl-C or when a process dies.
+//! `devnet-launch`: starts the devnet (4 validators, each with its threshold server), prints
+//! where everything is, and stops it all on Ctrl-C or when a process dies.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
-use devnet_launcher::launcher::{Devnet, LaunchConfig, RPC_PORT};
+use devnet_launcher::launcher::{Devnet, LaunchConfig, P2P_PORT, RPC_PORT};
 
 /// `devnet-launch` command line.
 #[derive(Debug, Parser)]
 #[command(
     name = "devnet-launch",
-    about = "Start the entropy-register devnet: node + 4 threshold servers"
+    about = "Start the entropy-register devnet: 4 validators (Aura + GRANDPA), each with its threshold server"
 )]
 struct Args {
     /// Folder for logs and server key stores (recreated).
     #[arg(long, default_value = ".devnet")]
     dir: PathBuf,
-    /// Block interval in milliseconds.
-    #[arg(long, default_value_t = 1000)]
+    /// Slot time (one block per slot) in milliseconds, at least 500.
+    #[arg(long, default_value_t = 2000)]
     block_ms: u64,
-    /// Node RPC port.
+    /// The first validator's RPC port; the others take the next ones.
     #[arg(long, default_value_t = RPC_PORT)]
     rpc_port: u16,
+    /// The first validator's peer-to-peer port; the others take the next ones.
+    #[arg(long, default_value_t = P2P_PORT)]
+    p2p_port: u16,
     /// Once ready, register a fresh account in Public and in Private mode and print the
     /// verified results.
     #[arg(long)]
@@ -131,6 +134,7 @@ async fn main() {
     let mut cfg = LaunchConfig::beside(&exe_dir, args.dir.clone());
     cfg.block_ms = args.block_ms;
     cfg.rpc_port = args.rpc_port;
+    cfg.p2p_port = args.p2p_port;
     let started = std::time::Instant::now();
     let mut devnet = match Devnet::start(cfg).await {
         Ok(d) => d,

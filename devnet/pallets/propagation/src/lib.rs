@@ -4,7 +4,10 @@
 //! core's rule, and POSTs the SCALE `OcwMessageDkg{N, accounts, committee}` to
 //! `http://<endpoint>/user/new` of **each committee member** (endpoints from
 //! `ThresholdServers`; a deviation from v0.2.0, where every node posted only to its own server,
-//! §3.1), with a 2 s deadline. Blocks without registrations send nothing. It also
+//! §3.1), with a 45 s deadline. Every validator's node runs this worker, so each committee
+//! member receives the message once per validator; a server accepts the first and refuses the
+//! others as repeated (`docs/decisions.md`, "One validator, one server"). Blocks without
+//! registrations send nothing. It also
 //! prunes `Dkg[n-2]` at the start of block n, so `Dkg[N]` lives in blocks N and N+1.
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -17,8 +20,10 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
-/// The HTTP deadline of each POST, in milliseconds.
-pub const POST_DEADLINE_MS: u64 = 2_000;
+/// The HTTP deadline of each POST, in milliseconds. A server answers once GRANDPA has finalized
+/// the block the request comes from (it judges against finalized state), which takes a few
+/// blocks; the deadline leaves room for that and for slow finality.
+pub const POST_DEADLINE_MS: u64 = 45_000;
 
 #[polkadot_sdk::polkadot_sdk_frame::pallet]
 pub mod pallet {

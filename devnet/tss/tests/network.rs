@@ -1,0 +1,409 @@
+//! The devnet as a real network: four validators (Aura + GRANDPA), each with its threshold
+//! server, launched as `./run` and CI launch them (1 s slots here).
+//!
+//! - the validators author in turn and the finalized head advances, behind the best head by a
+//!   bounded number of blocks, with every node agreeing on the finalized chain;
+//! - Public, Private and client-dealt registrations complete and verify on it (each reported
+//!   with its inclusion, registered and finalized block);
+//! - one validator stopped: blocks and finality go on, and a registration whose committee holds
+//!   that validator's server still completes (the server reads the chain through another node);
+//!   the validator restarts and catches up;
+//! - a committee member's server stopped as its DKG is due: the client reports a timeout within
+//!   its `timeoutBlocks`, the other member keeps no receipt and no open session, and after
+//!   `prune_registration` the same account registers.
+//!
+//! The ports are fixed by genesis (servers) and by the launcher (nodes), so the scenarios run in
+//! order inside one test; each prints its figures as it passes.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use devnet_launcher::launcher::{Devnet, LaunchConfig};
+use devnet_launcher::native::{self, NativeClient};
+use entropy_register_client::backend::{Call, WaitFor};
+use entropy_register_client::request::{
+    programs, DealtSecret, Mode, Progress, RegisterRequest, Registration,
+};
+use entropy_register_client::Error;
+use entropy_register_core::api::{self, routes};
+use entropy_register_core::keys::{derive_tss_keys, dev_tss_mnemonic, Sr25519Pair, X25519Keypair};
+use entropy_register_core::types::AccountId32;
+use entropy_register_core::types::ProgramInstance;
+
+const VALIDATORS: [&str; 4] = ["alice", "bob", "charlie", "dave"];
+/// The most blocks the finalized head may lag the best one (GRANDPA's default voting rules keep
+/// it 2–3 behind; the bound leaves room for a busy machine).
+const MAX_FINALITY_LAG: u32 = 8;
+
+fn fresh(label: &str) -> Sr25519Pair {
+    let nonce: u64 = rand::random();
+    Sr25519Pair::from_suri(&format!("//net-{label}-{nonce}")).unwrap()
+}
+
+fn request(mode: Mode<Sr25519Pair>) -> RegisterRequest<Sr25519Pair> {
+    RegisterRequest {
+        mode,
+        program_modification_account: None,
+        programs: programs(vec![ProgramInstance {
+            program_pointer: [0; 32],
+            program_config: vec![],
+        }])
+        .unwrap(),
+        wait_for: WaitFor::Finalized,
+        timeout_blocks: 20,
+    }
+}
+
+/// Which dev server a committee member is.
+fn server_name(tss_account: &[u8; 32]) -> &'static str {
+    VALIDATORS
+        .into_iter()
+        .find(|n| {
+            derive_tss_keys(dev_tss_mnemonic(n).unwrap())
+                .unwrap()
+                .keys
+                .account
+                .public()
+                == *tss_account
+        })
+        .expect("a dev server")
+}
+
+struct Net {
+    devnet: Devnet,
+    client: NativeClient,
+    alice: Sr25519Pair,
+}
+
+impl Net {
+    /// Waits until validator `name`'s best head reaches `block`.
+    async fn wait_best(&self, name: &str, block: u32, within: Duration) {
+        let until = Instant::now() + within;
+        while self.devnet.heads(name).await.unwrap().best < block {
+            assert!(
+                Instant::now() < until,
+                "{name}: no block {block} in {within:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    async fn fund(&self, who: &AccountId32) {
+        native::fund(
+            self.client.chain(),
+            &self.alice,
+            &[*who],
+            100 * 10_000_000_000,
+        )
+        .await
+        .unwrap();
+    }
+
+    /// Registers a fresh account in the mode `make` builds; prints and returns the outcome.
+    async fn register(
+        &self,
+        label: &str,
+        make: impl FnOnce(Sr25519Pair) -> Mode<Sr25519Pair>,
+    ) -> Registration {
+        let user = fresh(label);
+        self.fund(&user.account()).await;
+        let out = self
+            .client
+            .register(request(make(user)), &|_| {}, futures::future::pending())
+            .await
+            .unwrap_or_else(|e| panic!("{label} registration: {e}"));
+        let heads = self.devnet.heads("alice").await.unwrap();
+        let committee: Vec<&str> = out
+            .committee
+            .iter()
+            .map(|m| server_name(&m.member.tss_account.0))
+            .collect();
+        eprintln!(
+            "  {label}: included in {}, registered in {} (N+{}), finalized head {} (best {}), committee {committee:?}",
+            out.inclusion_block,
+            out.registered_block,
+            out.registered_block - out.inclusion_block,
+            heads.finalized,
+            heads.best,
+        );
+        assert!(heads.finalized >= out.registered_block);
+        out
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn four_validators_author_finalize_and_register() {
+    let exe = PathBuf::from(env!("CARGO_BIN_EXE_devnet-tss"));
+    let dir = std::env::temp_dir().join(format!("entropy-network-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let started = Instant::now();
+    let devnet = Devnet::start(LaunchConfig::beside(exe.parent().unwrap(), dir.clone()))
+        .await
+        .expect("devnet starts");
+    eprintln!("{}ready after {:?}", devnet.summary(), started.elapsed());
+    let client = native::connect(&devnet.rpc_url, Duration::from_secs(30))
+        .await
+        .unwrap();
+    let mut net = Net {
+        devnet,
+        client,
+        alice: Sr25519Pair::from_suri("//Alice").unwrap(),
+    };
+
+    authoring_in_turn(&net).await;
+    finality_bounded_and_agreed(&net).await;
+
+    eprintln!("registrations on the network:");
+    let public = net.register("Public", Mode::Public).await;
+    assert_eq!(public.committee.len(), 2);
+    let private = net
+        .register("Private", |user| Mode::Private {
+            user,
+            x25519: X25519Keypair::generate(),
+        })
+        .await;
+    assert!(private.key_share.is_some());
+    let dealt = net
+        .register("client-dealt", |user| Mode::ClientDealt {
+            user,
+            secret: DealtSecret::generate(),
+        })
+        .await;
+    assert_eq!(dealt.dealt_shares.map(|d| d.len()), Some(4));
+    eprintln!("ok: Public, Private and client-dealt registrations verified");
+
+    one_validator_down(&mut net).await;
+    server_down_during_dkg(&mut net).await;
+    net.devnet.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Blocks come from all four validators, one per slot, in slot order.
+async fn authoring_in_turn(net: &Net) {
+    let (from, to) = (2u32, 13u32);
+    net.wait_best("alice", to, Duration::from_secs(60)).await;
+    let mut authors = Vec::new();
+    let mut last_slot = 0;
+    for b in from..=to {
+        let slot = net
+            .devnet
+            .block_slot("alice", b)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("block {b} has no Aura slot"));
+        assert!(slot > last_slot, "block {b}: slot {slot} after {last_slot}");
+        last_slot = slot;
+        authors.push(VALIDATORS[(slot % 4) as usize]);
+    }
+    let mut distinct = authors.clone();
+    distinct.sort();
+    distinct.dedup();
+    eprintln!("ok: blocks {from}..={to} authored by {authors:?}");
+    assert_eq!(
+        distinct.len(),
+        4,
+        "every validator authors: {authors:?} for blocks {from}..={to}"
+    );
+}
+
+/// On every node the finalized head advances and lags the best head by at most
+/// [`MAX_FINALITY_LAG`]; all nodes hold the same finalized blocks.
+async fn finality_bounded_and_agreed(net: &Net) {
+    let mut first = Vec::new();
+    for v in VALIDATORS {
+        first.push(net.devnet.heads(v).await.unwrap());
+    }
+    let mut max_lag = 0;
+    for _ in 0..10 {
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        for v in VALIDATORS {
+            let h = net.devnet.heads(v).await.unwrap();
+            let lag = h.best - h.finalized;
+            max_lag = max_lag.max(lag);
+            assert!(
+                lag <= MAX_FINALITY_LAG,
+                "{v}: best {} finalized {}",
+                h.best,
+                h.finalized
+            );
+        }
+    }
+    let mut finalized = Vec::new();
+    for (v, before) in VALIDATORS.iter().zip(&first) {
+        let now = net.devnet.heads(v).await.unwrap();
+        assert!(
+            now.finalized > before.finalized,
+            "{v}: finalized head stayed at {}",
+            now.finalized
+        );
+        finalized.push(now.finalized);
+    }
+    let common = *finalized.iter().min().unwrap();
+    let hash = net.devnet.block_hash("alice", common).await.unwrap();
+    for v in VALIDATORS {
+        assert_eq!(
+            net.devnet.block_hash(v, common).await.unwrap(),
+            hash,
+            "{v} holds another block {common}"
+        );
+    }
+    eprintln!(
+        "ok: finalized heads {finalized:?} advance, lag the best head by ≤ {max_lag} blocks, same block {common} on all nodes"
+    );
+}
+
+/// Dave's validator stops: blocks and finality go on (3 of 4 GRANDPA voters), registrations
+/// complete, one of them with dave's server in the committee; dave restarts and catches up.
+async fn one_validator_down(net: &mut Net) {
+    net.devnet.stop_node("dave");
+    let before = net.devnet.heads("alice").await.unwrap();
+    let until = Instant::now() + Duration::from_secs(30);
+    loop {
+        let h = net.devnet.heads("alice").await.unwrap();
+        if h.finalized >= before.finalized + 4 && h.best >= before.best + 4 {
+            eprintln!("ok: dave's node down, alice's heads went {before:?} -> {h:?}");
+            break;
+        }
+        assert!(
+            Instant::now() < until,
+            "no progress without dave: {before:?} -> {h:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    // The committee rotates with the block number; try until dave's server is in one.
+    let mut with_dave = false;
+    for attempt in 0..6 {
+        let out = net
+            .register("Public without dave's node", Mode::Public)
+            .await;
+        if out
+            .committee
+            .iter()
+            .any(|m| server_name(&m.member.tss_account.0) == "dave")
+        {
+            with_dave = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(1000 + 300 * attempt)).await;
+    }
+    assert!(
+        with_dave,
+        "no registration had dave's server in its committee"
+    );
+    eprintln!("ok: registrations complete with dave's node down, dave's server in the committee");
+
+    net.devnet.start_node("dave").await.expect("dave restarts");
+    let target = net.devnet.heads("alice").await.unwrap().finalized;
+    let until = Instant::now() + Duration::from_secs(90);
+    loop {
+        let h = net.devnet.heads("dave").await.unwrap();
+        if h.finalized >= target {
+            let same = net.devnet.block_hash("dave", target).await.unwrap()
+                == net.devnet.block_hash("alice", target).await.unwrap();
+            assert!(same, "dave finalized another block {target}");
+            eprintln!("ok: dave's node restarted and finalized block {target} with the others");
+            break;
+        }
+        assert!(
+            Instant::now() < until,
+            "dave did not catch up: {h:?}, target {target}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// A committee member's server stops when the client learns the committee (the servers' DKG
+/// starts only once N+1 is finalized, later): the registration ends in `Timeout` within its
+/// `timeoutBlocks`, the other member holds no receipt and closes its session; with the server
+/// back, `prune_registration` and a new `register` of the same account succeed.
+async fn server_down_during_dkg(net: &mut Net) {
+    let user = fresh("server-down");
+    let account = user.account();
+    net.fund(&account).await;
+    let mut req = request(Mode::Public(user.clone()));
+    req.timeout_blocks = 10;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let progress = move |p: Progress| {
+        if let Progress::Committee { block, members } = p {
+            let _ = tx.send((block, members));
+        }
+    };
+    let Net { devnet, client, .. } = &mut *net;
+    let started = Instant::now();
+    let stopping = async {
+        let (block, members) = rx.recv().await.expect("the committee is reported");
+        let victim = server_name(&members[1].tss_account.0);
+        let survivor = server_name(&members[0].tss_account.0);
+        devnet.stop_server(victim);
+        (block - 1, victim, survivor)
+    };
+    let (result, (n, victim, survivor)) = futures::join!(
+        client.register(req, &progress, futures::future::pending()),
+        stopping
+    );
+    match result {
+        Err(Error::Timeout { after, blocks }) => {
+            assert_eq!((after, blocks), (n, 10));
+            eprintln!(
+                "ok: {victim}'s server stopped before its DKG: Timeout after {blocks} finalized blocks past N={n}, {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+        }
+        other => panic!("expected a timeout with {victim}'s server down, got {other:?}"),
+    }
+    // The survivor signed nothing and lets its session go.
+    let http = reqwest::Client::new();
+    let receipt = http
+        .get(api::receipt_url(&Devnet::endpoint(survivor), &account, n))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(receipt.status().as_u16(), 404, "{survivor} holds a receipt");
+    let until = Instant::now() + devnet_tss::sessions::SETUP_TIMEOUT * 2;
+    loop {
+        let health: serde_json::Value = http
+            .get(api::url(&Devnet::endpoint(survivor), routes::HEALTHZ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if health["openSessions"].as_u64() == Some(0) {
+            break;
+        }
+        assert!(
+            Instant::now() < until,
+            "{survivor} keeps the session open: {health}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    eprintln!("ok: {survivor} holds no receipt and no open session for it");
+
+    net.devnet
+        .start_server(victim, None)
+        .await
+        .expect("restarts");
+    let prune = Call {
+        pallet: "Registry",
+        name: "prune_registration",
+        args: vec![],
+    };
+    net.client
+        .submit(&prune, &user, WaitFor::Finalized, &|| {})
+        .await
+        .expect("prune_registration");
+    let out = net
+        .client
+        .register(
+            request(Mode::Public(user)),
+            &|_| {},
+            futures::future::pending(),
+        )
+        .await
+        .expect("registers after prune_registration");
+    eprintln!(
+        "ok: after prune_registration the account registered: included in {}, registered in {}",
+        out.inclusion_block, out.registered_block
+    );
+}
