@@ -227,17 +227,13 @@ impl Devnet {
             .ok_or_else(|| LaunchError::UnknownValidator(name.into()))
     }
 
-    /// Starts (or restarts, on its own chain data) the validator node `name` with the other
-    /// running validators as boot nodes, and waits until its RPC answers.
+    /// Starts (or restarts, on its own chain data) the validator node `name`, waits until its
+    /// RPC answers and links it with the other running validators. Nodes run `--reserved-only`:
+    /// each talks to the validators it was linked with and to no one else, which is what lets
+    /// [`Devnet::partition`] cut the network.
     pub async fn start_node(&mut self, name: &str) -> Result<(), LaunchError> {
         let i = self.validator(name)?;
         self.stop_node(name);
-        let bootnodes: Vec<String> = self
-            .validators
-            .iter()
-            .filter(|v| v.name != name && v.proc.is_some())
-            .filter_map(Validator::multiaddr)
-            .collect();
         let v = &self.validators[i];
         let log = self.log_dir().join(format!("node-{name}.log"));
         let out = File::options().create(true).append(true).open(&log)?;
@@ -251,13 +247,15 @@ impl Devnet {
             .args(["--rpc-port", &v.rpc_port.to_string()])
             .args(["--port", &v.p2p_port.to_string()])
             .args(["--rpc-cors", "all", "--offchain-worker", "always"])
-            .args(["--no-prometheus", "--no-telemetry", "--no-mdns"])
+            .args([
+                "--no-prometheus",
+                "--no-telemetry",
+                "--no-mdns",
+                "--reserved-only",
+            ])
             .stdout(out.try_clone()?)
             .stderr(out)
             .stdin(Stdio::null());
-        if !bootnodes.is_empty() {
-            cmd.arg("--bootnodes").args(&bootnodes);
-        }
         let mut proc = Proc {
             name: format!("node {name}"),
             child: cmd.spawn()?,
@@ -289,6 +287,62 @@ impl Devnet {
         let v = &mut self.validators[i];
         v.peer_id = Some(peer_id);
         v.proc = Some(proc);
+        let others: Vec<&'static str> = self
+            .validators
+            .iter()
+            .filter(|o| o.name != name && o.proc.is_some())
+            .map(|o| o.name)
+            .collect();
+        for other in others {
+            self.link(name, other, true).await?;
+        }
+        Ok(())
+    }
+
+    /// Adds (`true`) or removes each of `a` and `b` in the other's reserved peers, both ways.
+    async fn link(&self, a: &str, b: &str, up: bool) -> Result<(), LaunchError> {
+        for (from, to) in [(a, b), (b, a)] {
+            let to = &self.validators[self.validator(to)?];
+            let param = if up {
+                to.multiaddr()
+            } else {
+                to.peer_id.clone()
+            };
+            let Some(param) = param else { continue };
+            let method = if up {
+                "system_addReservedPeer"
+            } else {
+                "system_removeReservedPeer"
+            };
+            self.node_rpc(from, method, json!([param])).await?;
+        }
+        Ok(())
+    }
+
+    /// Cuts the running validators into `side` and the rest: no block, vote or transaction
+    /// crosses until [`Devnet::heal`]. The servers are not cut (they are not validators).
+    pub async fn partition(&self, side: &[&str]) -> Result<(), LaunchError> {
+        self.relink(|a, b| side.contains(&a) == side.contains(&b))
+            .await
+    }
+
+    /// Links every running validator with every other again.
+    pub async fn heal(&self) -> Result<(), LaunchError> {
+        self.relink(|_, _| true).await
+    }
+
+    async fn relink(&self, linked: impl Fn(&str, &str) -> bool) -> Result<(), LaunchError> {
+        let running: Vec<&'static str> = self
+            .validators
+            .iter()
+            .filter(|v| v.proc.is_some())
+            .map(|v| v.name)
+            .collect();
+        for (k, a) in running.iter().enumerate() {
+            for b in &running[k + 1..] {
+                self.link(a, b, linked(a, b)).await?;
+            }
+        }
         Ok(())
     }
 

@@ -39,7 +39,7 @@ pub mod pallet {
 
     /// Genesis: the slot duration.
     #[pallet::genesis_config]
-    #[derive(frame_support::DefaultNoBound)]
+    #[derive(polkadot_sdk::frame_support::DefaultNoBound)]
     pub struct GenesisConfig<T: Config> {
         /// Milliseconds per slot (≥ [`MIN_SLOT_MS`]); 0 means [`DEFAULT_SLOT_MS`].
         pub slot_ms: u64,

@@ -293,7 +293,7 @@ impl_runtime_apis! {
             Grandpa::current_set_id()
         }
         fn submit_report_equivocation_unsigned_extrinsic(
-            _proof: sp_consensus_grandpa::EquivocationProof<<Block as frame::traits::Block>::Hash, NumberFor<Block>>,
+            _proof: sp_consensus_grandpa::EquivocationProof<<Block as frame::traits::Block>::Hash, sp_runtime::traits::NumberFor<Block>>,
             _key_owner_proof: sp_consensus_grandpa::OpaqueKeyOwnershipProof,
         ) -> Option<()> {
             // No equivocation reports: the devnet has no staking to slash.

@@ -137,6 +137,27 @@ impl Store {
         Ok(self.get(key)?.is_some())
     }
 
+    /// The names of the records holding a usable value (not reservations, the salt or the
+    /// verification record), in order; the values stay encrypted. For checks of what a store
+    /// holds (the network test lists every share a server kept).
+    pub fn keys(&self) -> Result<Vec<String>, StoreError> {
+        let tx = self.db.begin_read().map_err(io)?;
+        let t = match tx.open_table(TABLE) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(io(e)),
+        };
+        let mut names = Vec::new();
+        for entry in t.iter().map_err(io)? {
+            let (k, _) = entry.map_err(io)?;
+            let k = k.value();
+            if k != SALT_KEY && k != VERIFICATION_KEY && self.exists(k)? {
+                names.push(k.to_string());
+            }
+        }
+        Ok(names)
+    }
+
     /// Reserves `key` (fails if it exists).
     pub fn reserve(&self, key: &str) -> Result<(), StoreError> {
         self.write(key, |current| match current {
@@ -248,6 +269,11 @@ mod tests {
         s.release("k").unwrap();
         assert!(s.exists("k").unwrap(), "release keeps filled values");
         s.reserve("half").unwrap();
+        assert_eq!(
+            s.keys().unwrap(),
+            vec!["k".to_string()],
+            "reservations are not listed"
+        );
         drop(s);
 
         let bytes = std::fs::read(d.join("kv.redb")).unwrap();

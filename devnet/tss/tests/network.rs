@@ -8,6 +8,12 @@
 //! - one validator stopped: blocks and finality go on, and a registration whose committee holds
 //!   that validator's server still completes (the server reads the chain through another node);
 //!   the validator restarts and catches up;
+//! - an induced fork: alice's validator cut from the other three, a `register` sent to alice's
+//!   node lands in a block of alice's fork, which the other three finalize past; after the
+//!   network heals the fork is abandoned, the transaction is included again on the finalized
+//!   chain and the account ends with exactly one registered key, reported by the client with
+//!   the finalized blocks;
+//! - at the end, every share any server stored is of a key the chain has registered;
 //! - a committee member's server stopped as its DKG is due: the client reports a timeout within
 //!   its `timeoutBlocks`, the other member keeps no receipt and no open session, and after
 //!   `prune_registration` the same account registers.
@@ -20,15 +26,20 @@ use std::time::{Duration, Instant};
 
 use devnet_launcher::launcher::{Devnet, LaunchConfig};
 use devnet_launcher::native::{self, NativeClient};
+use devnet_tss::chain::{At, Chain};
+use devnet_tss::config::DEV_PASSWORD;
+use devnet_tss::store::Store;
 use entropy_register_client::backend::{Call, WaitFor};
 use entropy_register_client::request::{
     programs, DealtSecret, Mode, Progress, RegisterRequest, Registration,
 };
 use entropy_register_client::Error;
 use entropy_register_core::api::{self, routes};
+use entropy_register_core::events::RegistryEvent;
 use entropy_register_core::keys::{derive_tss_keys, dev_tss_mnemonic, Sr25519Pair, X25519Keypair};
-use entropy_register_core::types::AccountId32;
+use entropy_register_core::kvdb::ScryptParams;
 use entropy_register_core::types::ProgramInstance;
+use entropy_register_core::types::{AccountId32, VerifyingKey};
 
 const VALIDATORS: [&str; 4] = ["alice", "bob", "charlie", "dave"];
 /// The most blocks the finalized head may lag the best one (GRANDPA's default voting rules keep
@@ -172,8 +183,10 @@ async fn four_validators_author_finalize_and_register() {
     assert_eq!(dealt.dealt_shares.map(|d| d.len()), Some(4));
     eprintln!("ok: Public, Private and client-dealt registrations verified");
 
+    fork_then_reorg(&net).await;
     one_validator_down(&mut net).await;
     server_down_during_dkg(&mut net).await;
+    every_stored_share_is_registered(&mut net).await;
     net.devnet.stop();
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -406,4 +419,181 @@ async fn server_down_during_dkg(net: &mut Net) {
         "ok: after prune_registration the account registered: included in {}, registered in {}",
         out.inclusion_block, out.registered_block
     );
+}
+
+/// The events of block `b` on the chain `chain` reads (its node's best chain).
+async fn events(chain: &Chain, b: u32) -> Vec<RegistryEvent> {
+    chain
+        .at(At::Block(b))
+        .await
+        .unwrap()
+        .registry_events()
+        .await
+        .unwrap()
+}
+
+/// Alice's validator is cut from the other three: the three go on finalizing (3 of 4 GRANDPA
+/// voters), alice authors a fork of its own that can never be finalized. A `register` sent to
+/// alice's node lands on that fork; its off-chain worker's `/user/new` does not match the
+/// finalized chain and no server starts a DKG for it. Healed, alice follows the finalized
+/// chain, the transaction is included again there and the registration completes once.
+async fn fork_then_reorg(net: &Net) {
+    let alice_node = Chain::connect(
+        &[net.devnet.node_url("alice").unwrap()],
+        Duration::from_secs(10),
+    )
+    .await
+    .unwrap();
+    let user = fresh("fork");
+    let account = user.account();
+    net.fund(&account).await;
+    let before = net.devnet.heads("bob").await.unwrap();
+    net.devnet.partition(&["alice"]).await.expect("partition");
+    let cut = Instant::now();
+
+    let registering = net.client.register(
+        request(Mode::Public(user)),
+        &|_| {},
+        futures::future::pending(),
+    );
+    let observe = async {
+        // Find the fork block holding the registration on alice's node.
+        let until = Instant::now() + Duration::from_secs(30);
+        let (fork_n, fork_hash) = 'found: loop {
+            assert!(
+                Instant::now() < until,
+                "alice's fork never included the register"
+            );
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let best = net.devnet.heads("alice").await.unwrap().best;
+            for b in before.finalized..=best {
+                if events(&alice_node, b)
+                    .await
+                    .contains(&RegistryEvent::SignalRegister(account))
+                {
+                    break 'found (b, net.devnet.block_hash("alice", b).await.unwrap());
+                }
+            }
+        };
+        // Let the majority finalize past it while alice cannot.
+        let until = Instant::now() + Duration::from_secs(30);
+        loop {
+            let bob = net.devnet.heads("bob").await.unwrap();
+            if bob.finalized > fork_n + 2 {
+                break;
+            }
+            assert!(
+                Instant::now() < until,
+                "the three did not finalize past {fork_n}: {bob:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        let alice = net.devnet.heads("alice").await.unwrap();
+        let bob = net.devnet.heads("bob").await.unwrap();
+        let majority_hash = net.devnet.block_hash("bob", fork_n).await.unwrap();
+        assert_ne!(
+            majority_hash, fork_hash,
+            "block {fork_n} is the same on both sides"
+        );
+        assert!(
+            alice.finalized < fork_n,
+            "alice alone finalized {} (fork block {fork_n})",
+            alice.finalized
+        );
+        eprintln!(
+            "  cut for {:.1} s: register in alice's fork block {fork_n}; alice {alice:?}, the three {bob:?}",
+            cut.elapsed().as_secs_f64()
+        );
+        net.devnet.heal().await.expect("heal");
+        (fork_n, fork_hash)
+    };
+    let (result, (fork_n, fork_hash)) = futures::join!(registering, observe);
+    let out = result.expect("the registration completes after the fork");
+
+    // Alice now holds the finalized chain; the fork block is gone.
+    let now = net.devnet.heads("alice").await.unwrap();
+    assert!(
+        now.finalized >= out.registered_block,
+        "alice finalized {now:?}"
+    );
+    assert_ne!(
+        net.devnet.block_hash("alice", fork_n).await.unwrap(),
+        fork_hash,
+        "alice still holds its fork block {fork_n}"
+    );
+    let canonical = net
+        .devnet
+        .block_hash("bob", out.inclusion_block)
+        .await
+        .unwrap();
+    assert_eq!(
+        net.devnet
+            .block_hash("alice", out.inclusion_block)
+            .await
+            .unwrap(),
+        canonical
+    );
+    // Exactly one key for the account on the finalized chain, the one the client reported.
+    let finalized = Chain::connect(
+        &[net.devnet.node_url("bob").unwrap()],
+        Duration::from_secs(10),
+    )
+    .await
+    .unwrap();
+    let mut registered = Vec::new();
+    for b in before.finalized..=now.finalized {
+        for e in events(&finalized, b).await {
+            if let RegistryEvent::AccountRegistered(a, vk) = e {
+                if a == account {
+                    registered.push((b, vk));
+                }
+            }
+        }
+    }
+    assert_eq!(
+        registered.len(),
+        1,
+        "AccountRegistered events: {registered:?}"
+    );
+    assert_eq!(registered[0].0, out.registered_block);
+    assert_eq!(
+        VerifyingKey::from_bytes(&registered[0].1[..]).unwrap(),
+        out.verifying_key
+    );
+    eprintln!(
+        "ok: fork block {fork_n} abandoned; register included again in {} and registered in {} on the finalized chain, one key",
+        out.inclusion_block, out.registered_block
+    );
+}
+
+/// Every share a server stored is of a key the chain has registered: nothing was kept for a
+/// fork, a failed DKG or a refused upload. Reads the stores with the servers stopped.
+async fn every_stored_share_is_registered(net: &mut Net) {
+    let mut shares = 0;
+    for name in VALIDATORS {
+        net.devnet.stop_server(name);
+        let store = Store::open(
+            &net.devnet.data_dir(name),
+            DEV_PASSWORD.as_bytes(),
+            ScryptParams::REFERENCE,
+        )
+        .unwrap();
+        for key in store.keys().unwrap() {
+            // Shares are stored under their verifying key's hex; receipts and the served block
+            // under names of their own.
+            let Ok(vk) = entropy_register_core::hex::decode(&key)
+                .map_err(|_| ())
+                .and_then(|b| VerifyingKey::from_bytes(&b).map_err(|_| ()))
+            else {
+                continue;
+            };
+            assert!(
+                net.client.registered_key(&vk).await.unwrap().is_some(),
+                "{name} holds a share of {key}, which the chain has not registered"
+            );
+            shares += 1;
+        }
+    }
+    eprintln!("ok: the {shares} shares the servers hold are all of registered keys");
+    assert!(shares > 0);
 }
