@@ -149,6 +149,13 @@ impl Proc {
     }
 }
 
+/// A process is stopped when its handle goes (an interrupted start leaves nothing running).
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 /// A running devnet. Dropping it stops every process.
 pub struct Devnet {
     cfg: LaunchConfig,
@@ -232,6 +239,15 @@ impl Devnet {
     /// each talks to the validators it was linked with and to no one else, which is what lets
     /// [`Devnet::partition`] cut the network.
     pub async fn start_node(&mut self, name: &str) -> Result<(), LaunchError> {
+        self.start_node_linked(name, &|_| true).await
+    }
+
+    /// [`Devnet::start_node`], linking only with the running validators `link` accepts.
+    async fn start_node_linked(
+        &mut self,
+        name: &str,
+        link: &dyn Fn(&str) -> bool,
+    ) -> Result<(), LaunchError> {
         let i = self.validator(name)?;
         self.stop_node(name);
         let v = &self.validators[i];
@@ -290,7 +306,7 @@ impl Devnet {
         let others: Vec<&'static str> = self
             .validators
             .iter()
-            .filter(|o| o.name != name && o.proc.is_some())
+            .filter(|o| o.name != name && o.proc.is_some() && link(o.name))
             .map(|o| o.name)
             .collect();
         for other in others {
@@ -321,9 +337,19 @@ impl Devnet {
 
     /// Cuts the running validators into `side` and the rest: no block, vote or transaction
     /// crosses until [`Devnet::heal`]. The servers are not cut (they are not validators).
-    pub async fn partition(&self, side: &[&str]) -> Result<(), LaunchError> {
+    ///
+    /// The validators of `side` are restarted (on their chain data) after the links across are
+    /// removed: litep2p keeps a removed reserved peer connected as an ordinary one while it has
+    /// free slots, and a restart ends those connections, which the reserved-only peers then
+    /// refuse to open again.
+    pub async fn partition(&mut self, side: &[&str]) -> Result<(), LaunchError> {
         self.relink(|a, b| side.contains(&a) == side.contains(&b))
-            .await
+            .await?;
+        for name in side {
+            self.start_node_linked(name, &|other| side.contains(&other))
+                .await?;
+        }
+        Ok(())
     }
 
     /// Links every running validator with every other again.

@@ -183,7 +183,7 @@ async fn four_validators_author_finalize_and_register() {
     assert_eq!(dealt.dealt_shares.map(|d| d.len()), Some(4));
     eprintln!("ok: Public, Private and client-dealt registrations verified");
 
-    fork_then_reorg(&net).await;
+    fork_then_reorg(&mut net).await;
     one_validator_down(&mut net).await;
     server_down_during_dkg(&mut net).await;
     every_stored_share_is_registered(&mut net).await;
@@ -437,7 +437,7 @@ async fn events(chain: &Chain, b: u32) -> Vec<RegistryEvent> {
 /// alice's node lands on that fork; its off-chain worker's `/user/new` does not match the
 /// finalized chain and no server starts a DKG for it. Healed, alice follows the finalized
 /// chain, the transaction is included again there and the registration completes once.
-async fn fork_then_reorg(net: &Net) {
+async fn fork_then_reorg(net: &mut Net) {
     let alice_node = Chain::connect(
         &[net.devnet.node_url("alice").unwrap()],
         Duration::from_secs(10),
@@ -450,6 +450,7 @@ async fn fork_then_reorg(net: &Net) {
     let before = net.devnet.heads("bob").await.unwrap();
     net.devnet.partition(&["alice"]).await.expect("partition");
     let cut = Instant::now();
+    let net = &*net;
 
     let registering = net.client.register(
         request(Mode::Public(user)),

@@ -136,11 +136,23 @@ async fn main() {
     cfg.rpc_port = args.rpc_port;
     cfg.p2p_port = args.p2p_port;
     let started = std::time::Instant::now();
-    let mut devnet = match Devnet::start(cfg).await {
-        Ok(d) => d,
-        Err(e) => {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler");
+    // A signal while starting drops the half-started devnet, which stops what it started.
+    let started_or_signal = tokio::select! {
+        d = Devnet::start(cfg) => Some(d),
+        _ = tokio::signal::ctrl_c() => None,
+        _ = term.recv() => None,
+    };
+    let mut devnet = match started_or_signal {
+        Some(Ok(d)) => d,
+        Some(Err(e)) => {
             eprintln!("devnet-launch: {e}");
             std::process::exit(1);
+        }
+        None => {
+            eprintln!("devnet-launch: stopped while starting");
+            std::process::exit(130);
         }
     };
     print!("{}", devnet.summary());
@@ -160,8 +172,6 @@ async fn main() {
         return;
     }
     println!("Ctrl-C (or SIGTERM) stops everything.");
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("SIGTERM handler");
     loop {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {
