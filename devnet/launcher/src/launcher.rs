@@ -268,6 +268,9 @@ impl Devnet {
                 "--no-telemetry",
                 "--no-mdns",
                 "--reserved-only",
+                // A validator cut off from its peers keeps authoring in its slots (a real
+                // fork), instead of waiting for peers.
+                "--force-authoring",
             ])
             .stdout(out.try_clone()?)
             .stderr(out)

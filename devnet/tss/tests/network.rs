@@ -438,18 +438,21 @@ async fn events(chain: &Chain, b: u32) -> Vec<RegistryEvent> {
 /// finalized chain and no server starts a DKG for it. Healed, alice follows the finalized
 /// chain, the transaction is included again there and the registration completes once.
 async fn fork_then_reorg(net: &mut Net) {
-    let alice_node = Chain::connect(
-        &[net.devnet.node_url("alice").unwrap()],
-        Duration::from_secs(10),
-    )
-    .await
-    .unwrap();
     let user = fresh("fork");
     let account = user.account();
     net.fund(&account).await;
     let before = net.devnet.heads("bob").await.unwrap();
     net.devnet.partition(&["alice"]).await.expect("partition");
     let cut = Instant::now();
+    // The partition restarted alice's node: connect again (the client to alice's node, as a
+    // dapp whose node ends up on the wrong side).
+    let alice_url = net.devnet.node_url("alice").unwrap();
+    net.client = native::connect(&alice_url, Duration::from_secs(30))
+        .await
+        .unwrap();
+    let alice_node = Chain::connect(&[alice_url], Duration::from_secs(10))
+        .await
+        .unwrap();
     let net = &*net;
 
     let registering = net.client.register(
