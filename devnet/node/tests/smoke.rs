@@ -129,7 +129,7 @@ async fn node_seals_finalizes_and_its_ocw_posts_the_dkg_message() {
     );
     let url = format!("ws://127.0.0.1:{rpc}");
     let start = Instant::now();
-    let chain = Chain::connect(&url, Duration::from_secs(90))
+    let chain = Chain::connect(std::slice::from_ref(&url), Duration::from_secs(90))
         .await
         .unwrap_or_else(|e| panic!("node RPC not ready after 90 s: {e}"));
     eprintln!("RPC ready after {:?}", start.elapsed());

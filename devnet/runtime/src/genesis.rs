@@ -248,7 +248,7 @@ mod tests {
                 2
             );
             assert!(pallet_programs::Programs::<crate::Runtime>::get(H256::zero()).is_some());
-            let aura = pallet_aura::Authorities::<crate::Runtime>::get();
+            let aura = polkadot_sdk::pallet_aura::Authorities::<crate::Runtime>::get();
             assert_eq!(aura.len(), 4);
             assert_eq!(aura[1], Sr25519Keyring::Bob.public().into());
             let grandpa = crate::Grandpa::grandpa_authorities();
@@ -263,7 +263,10 @@ mod tests {
     fn slot_time_and_validator_count_follow_the_arguments() {
         with_genesis(development_config_genesis_with(1_000, 1), || {
             assert_eq!(crate::Aura::slot_duration(), 1_000);
-            assert_eq!(pallet_aura::Authorities::<crate::Runtime>::get().len(), 1);
+            assert_eq!(
+                polkadot_sdk::pallet_aura::Authorities::<crate::Runtime>::get().len(),
+                1
+            );
             assert_eq!(crate::Grandpa::grandpa_authorities().len(), 1);
             // The servers do not depend on the validator count.
             assert_eq!(
@@ -273,7 +276,10 @@ mod tests {
         });
         with_genesis(development_config_genesis_with(750, 99), || {
             assert_eq!(crate::Aura::slot_duration(), 750);
-            assert_eq!(pallet_aura::Authorities::<crate::Runtime>::get().len(), 4);
+            assert_eq!(
+                polkadot_sdk::pallet_aura::Authorities::<crate::Runtime>::get().len(),
+                4
+            );
         });
     }
 

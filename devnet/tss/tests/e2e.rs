@@ -197,9 +197,12 @@ async fn devnet_end_to_end() {
     let cfg = LaunchConfig::beside(exe.parent().unwrap(), dir.clone());
     let devnet = Devnet::start(cfg).await.expect("devnet starts");
     eprintln!("{}", devnet.summary());
-    let chain = Chain::connect(&[devnet.rpc_url.clone()], Duration::from_secs(30))
-        .await
-        .unwrap();
+    let chain = Chain::connect(
+        std::slice::from_ref(&devnet.rpc_url),
+        Duration::from_secs(30),
+    )
+    .await
+    .unwrap();
     let client = native::connect(&devnet.rpc_url, Duration::from_secs(30))
         .await
         .unwrap();
