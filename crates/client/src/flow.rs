@@ -203,6 +203,17 @@ impl<C: Chain, P> Client<C, P> {
         Ok(state)
     }
 
+    /// Waits until block `after + 1` is finalized.
+    pub async fn finalized_past(&self, after: u32) -> Result<(), Error> {
+        let mut blocks = self.chain.follow(after, WaitFor::Finalized).await?;
+        match blocks.next().await {
+            Some(b) => b.map(drop).map_err(Into::into),
+            None => Err(Error::ServerUnreachable(
+                "chain node: the finalized block stream ended".into(),
+            )),
+        }
+    }
+
     /// The committee of a registration included in `n` (computed from the state at `n` for
     /// block N+1), index = subgroup, and the chain's subgroup count (one member per subgroup).
     pub async fn committee(&self, n: u32) -> Result<(Vec<ServerInfo>, u8), Error> {
@@ -470,9 +481,17 @@ impl<C: Chain, P: Http + Websocket + Clock> Client<C, P> {
                     }
                     p => progress(p),
                 };
-                let at_n = self.at(n).await?;
                 let dealing = dealt.as_ref().expect("dealt in client-dealt mode");
-                let delivery = crate::dealt::deliver(&self.io, &at_n, user, dealing, n, progress);
+                let delivery = async {
+                    // The servers judge a share against finalized state: with `InBlock`, N is
+                    // not final yet, so the shares wait for it (the follow below still bounds
+                    // the whole by `timeout_blocks`).
+                    if req.wait_for == WaitFor::InBlock {
+                        self.finalized_past(n - 1).await?;
+                    }
+                    let at_n = self.at(n).await?;
+                    crate::dealt::deliver(&self.io, &at_n, user, dealing, n, progress).await
+                };
                 let following =
                     self.follow(&account, n, req.wait_for, req.timeout_blocks, &hold_end);
                 let (d, followed) = futures::future::try_join(delivery, following).await?;
