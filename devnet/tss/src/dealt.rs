@@ -39,6 +39,9 @@ fn open(s: &Server, body: &[u8]) -> Result<Opened, Refusal> {
     Ok(EncryptedSignedMessage::from_json(body)?.open(&s.keys.x25519.secret_bytes())?)
 }
 
+/// How long `/user/dealt_share` looks again for a registration its node has not finalized yet.
+pub const DEALT_FINALITY_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// `POST /user/dealt_share`.
 pub async fn dealt_share(
     State(s): State<Arc<Server>>,
@@ -48,14 +51,23 @@ pub async fn dealt_share(
     let msg = DealtShare::from_json(&opened.message)?;
     let account = msg.account;
     let me = s.account();
-    let state = s.chain.at(At::Latest).await.map_err(Refusal::internal)?;
-    let (registering, dealt, own) = futures::join!(
-        state.registering(&account),
-        state.client_dealt(&account),
-        state.subgroup_of_tss(&me)
-    );
-    let registering = registering.map_err(Refusal::internal)?;
-    let dealt = dealt.map_err(Refusal::internal)?;
+    // The client sends once its node has finalized the registration; this server's node may
+    // learn of that finality a moment later, so an account not (yet) registering in the
+    // finalized state is looked at again for up to `DEALT_FINALITY_WAIT`.
+    let mut state = s.chain.at(At::Latest).await.map_err(Refusal::internal)?;
+    let waiting = std::time::Instant::now();
+    let (registering, dealt) = loop {
+        let (registering, dealt) =
+            futures::join!(state.registering(&account), state.client_dealt(&account));
+        let registering = registering.map_err(Refusal::internal)?;
+        let dealt = dealt.map_err(Refusal::internal)?;
+        if (registering.is_some() && dealt.is_some()) || waiting.elapsed() >= DEALT_FINALITY_WAIT {
+            break (registering, dealt);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        state = s.chain.at(At::Latest).await.map_err(Refusal::internal)?;
+    };
+    let own = state.subgroup_of_tss(&me).await;
     let facts = DealtShareFacts {
         signer: opened.sender,
         own_subgroup: own.map_err(Refusal::internal)?,
