@@ -264,10 +264,15 @@ impl Chain for SubxtChain {
                     let outcome = outcome(&in_block).await?;
                     Ok::<_, ChainError>((block_ref(&at), outcome))
                 };
-                Some(included.await.map(|(block, outcome)| match finalized {
-                    true => TxStatus::Finalized { block, outcome },
-                    false => TxStatus::InBestBlock { block, outcome },
-                }))
+                Some(match (included.await, finalized) {
+                    (Ok((block, outcome)), true) => Ok(TxStatus::Finalized { block, outcome }),
+                    (Ok((block, outcome)), false) => Ok(TxStatus::InBestBlock { block, outcome }),
+                    // A best block that a reorganisation abandoned can be pruned before it is
+                    // read ("state already discarded"): the transaction is no longer in a best
+                    // block; the pool includes it again and its final block is reported.
+                    (Err(_), false) => Ok(TxStatus::Retracted),
+                    (Err(e), true) => Err(e),
+                })
             }
         })))
     }
