@@ -142,17 +142,11 @@ struct Proc {
     log: PathBuf,
 }
 
-impl Proc {
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// A process is stopped when its handle goes (an interrupted start leaves nothing running).
 impl Drop for Proc {
     fn drop(&mut self) {
-        self.stop();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -294,7 +288,6 @@ impl Devnet {
                 break id.as_str().unwrap_or_default().to_string();
             }
             if start.elapsed() > Duration::from_secs(90) {
-                proc.stop();
                 return Err(LaunchError::NotReady {
                     name: proc.name.clone(),
                     why: "no RPC answer within 90 s".into(),
@@ -378,9 +371,8 @@ impl Devnet {
     /// Stops the validator node `name` if it runs (its chain data stays for a restart).
     pub fn stop_node(&mut self, name: &str) {
         if let Some(v) = self.validators.iter_mut().find(|v| v.name == name) {
-            if let Some(mut p) = v.proc.take() {
-                p.stop();
-            }
+            // Dropping the handle stops the process.
+            v.proc = None;
         }
     }
 
@@ -544,7 +536,6 @@ impl Devnet {
                 }
             }
             if start.elapsed() > Duration::from_secs(60) {
-                proc.stop();
                 return Err(LaunchError::NotReady {
                     name: name.into(),
                     why: "no /healthz answer within 60 s".into(),
@@ -560,8 +551,7 @@ impl Devnet {
     /// Stops the dev server `name` if it runs.
     pub fn stop_server(&mut self, name: &str) {
         if let Some(i) = self.servers.iter().position(|p| p.name == name) {
-            let mut p = self.servers.remove(i);
-            p.stop();
+            self.servers.remove(i);
         }
     }
 
@@ -617,15 +607,11 @@ impl Devnet {
         self.stop_all();
     }
 
+    /// Servers first, then nodes (dropping a handle stops its process).
     fn stop_all(&mut self) {
-        for p in self.servers.iter_mut() {
-            p.stop();
-        }
         self.servers.clear();
         for v in self.validators.iter_mut() {
-            if let Some(mut p) = v.proc.take() {
-                p.stop();
-            }
+            v.proc = None;
         }
     }
 }
