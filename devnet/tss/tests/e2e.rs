@@ -218,9 +218,10 @@ async fn devnet_end_to_end() {
     eprintln!("ok: /user/new rejects malformed, misdirected, stale and forged requests");
     let (user, n, vk) = public_registration(&ctx).await;
     eprintln!("ok: Public registration (N = {n}, vk {})", vk.to_hex());
-    let abandoned = abandon_private_registration(&ctx).await;
+    // Before the abandoned registration below opens sessions of its own.
     replayed_new_user_is_refused(&ctx, n, &user).await;
     eprintln!("ok: replayed /user/new refused");
+    let abandoned = abandon_private_registration(&ctx).await;
     receive_key_rejects(&ctx, &user).await;
     eprintln!("ok: /user/receive_key rejects other subgroup, tampered, not registering");
     private_registration_and_wrong_noise_key(&ctx).await;
@@ -504,9 +505,34 @@ async fn abandoned_registration_left_nothing(
     ctx: &Ctx,
     (account, n, since): (AccountId32, u32, std::time::Instant),
 ) {
+    // The committee opens its session once block N+1 is finalized (a few blocks after the
+    // inclusion seen here), then waits SETUP_TIMEOUT for the user. Wait at least that long, then
+    // allow for the finality wait: past that the session must have ended and been logged.
     let wait = devnet_tss::sessions::SETUP_TIMEOUT + Duration::from_secs(5);
     if let Some(rest) = wait.checked_sub(since.elapsed()) {
         tokio::time::sleep(rest).await;
+    }
+    let deadline = since + wait + devnet_tss::http::FINALITY_WAIT;
+    let names = ["alice", "bob", "charlie", "dave"];
+    let timeouts_logged = || {
+        names
+            .iter()
+            .map(|n| {
+                std::fs::read_to_string(ctx.devnet.log_dir().join(format!("{n}.log"))).unwrap()
+            })
+            .flat_map(|log| log.lines().map(str::to_owned).collect::<Vec<_>>())
+            .filter(|l| l.contains("did not connect within") && l.contains(&account.to_string()))
+            .count()
+    };
+    loop {
+        let mut open = 0;
+        for name in names {
+            open += ctx.open_sessions(name).await;
+        }
+        if (open == 0 && timeouts_logged() >= 2) || std::time::Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
     }
     let best = ctx.chain.best_block().await.unwrap();
     for b in n..=best {
@@ -529,18 +555,16 @@ async fn abandoned_registration_left_nothing(
     }
     let state = ctx.chain.at(At::Latest).await.unwrap();
     assert!(state.registering(&account).await.unwrap().is_some());
-    for name in ["alice", "bob", "charlie", "dave"] {
+    for name in names {
         assert_eq!(ctx.open_sessions(name).await, 0, "{name} still waits");
         let (status, _) = ctx.receipt(name, &account, n).await;
         assert_eq!(status, 404, "{name} has a receipt");
     }
-    let logged = ["alice", "bob", "charlie", "dave"]
-        .iter()
-        .map(|n| std::fs::read_to_string(ctx.devnet.log_dir().join(format!("{n}.log"))).unwrap())
-        .flat_map(|log| log.lines().map(str::to_owned).collect::<Vec<_>>())
-        .filter(|l| l.contains("did not connect within") && l.contains(&account.to_string()))
-        .count();
-    assert_eq!(logged, 2, "both committee servers log the timeout");
+    assert_eq!(
+        timeouts_logged(),
+        2,
+        "both committee servers log the timeout"
+    );
 }
 
 fn files(dir: &Path) -> Vec<PathBuf> {
