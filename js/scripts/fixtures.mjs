@@ -3,6 +3,9 @@
 //   node-esm     plain Node 20 ESM script registers; types.ts type-checks (NodeNext and Bundler)
 //   vite-app     `vite build`, served, opened in headless Chromium (playwright-core), registers
 //   webpack-app  `webpack` production bundle, served, opened in headless Chromium, registers
+//   wallet       a wallet's injected signer built from the polkadot-js packages: approves and
+//                registers, rejects, signs other fields; in Node and (Vite) in headless Chromium;
+//                the polkadot-js Signer type is accepted by the package's Signer type
 // Prints one line per fixture and `fixtures: N passed, M failed`; exits non-zero on a failure.
 // Needs `bash js/build` first. Usage: node js/scripts/fixtures.mjs [name ...]
 import { execFileSync } from "node:child_process";
@@ -29,7 +32,15 @@ function install(dir, tarball) {
   run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", "--no-save", tarball], dir);
 }
 
-async function inChromium(root) {
+// What each browser page must end with: the page writes "failed" or its last line.
+const REGISTERED = { done: /verified:|failed/, ok: /verified: 0x0[23][0-9a-f]{64}/ };
+const WALLET_LINES = [
+  /wallet approves: verified: 0x0[23][0-9a-f]{64}/,
+  /wallet rejects: SignerFailed, nothing submitted/,
+  /wallet signs other fields: SignerFailed, nothing submitted/,
+];
+
+async function inChromium(root, expect = REGISTERED) {
   const { server, url } = await serveDir(root);
   const browser = await launchChromium();
   try {
@@ -38,12 +49,12 @@ async function inChromium(root) {
     page.on("pageerror", (e) => errors.push(e.message));
     await page.goto(url);
     await page
-      .waitForFunction(() => /verified:|failed/.test(document.getElementById("out").textContent), null, {
-        timeout: 120_000,
+      .waitForFunction((done) => new RegExp(done).test(document.getElementById("out").textContent), expect.done.source, {
+        timeout: 180_000,
       })
       .catch(() => {});
     const text = await page.textContent("#out");
-    if (!/verified: 0x0[23][0-9a-f]{64}/.test(text)) {
+    if (!expect.ok.test(text)) {
       throw new Error(`the page did not register:\n${text}\n${errors.join("\n")}`);
     }
     return text.trim().split("\n").pop();
@@ -62,6 +73,16 @@ const checks = {
       throw new Error(`unexpected output:\n${out}`);
     }
     return "types check (NodeNext, Bundler); " + out.trim().split("\n").pop();
+  },
+  wallet: async (dir) => {
+    run(join(bin, "tsc"), ["-p", "tsconfig.json"], dir);
+    const out = run("node", ["main.mjs"], dir);
+    const missing = WALLET_LINES.filter((l) => !l.test(out));
+    if (missing.length || !/^done$/m.test(out)) throw new Error(`unexpected output:\n${out}`);
+    run("npx", ["vite", "build", "--logLevel", "error"], dir);
+    const all = { test: (text) => /^done$/m.test(text) && WALLET_LINES.every((l) => l.test(text)) };
+    await inChromium(join(dir, "dist"), { done: /^done$|failed/m, ok: all });
+    return `types check; ${WALLET_LINES.length} wallet checks in Node and in Chromium`;
   },
   "vite-app": async (dir) => {
     await cp(join(fixtures, "shared", "register-page.js"), join(dir, "src", "register-page.js"));

@@ -33,13 +33,73 @@ export type Signer =
   | { uri: string } // "//Alice", "<mnemonic>//hard/soft", "0x<seed>"
   | { mnemonic: string }
   | { secretKey: string } // hex: 32-byte mini secret or 64-byte secret key
+  | WalletSigner
   | ExternalSigner;
 
+/** Hex with its `0x` prefix. */
+export type HexString = `0x${string}`;
+
 /**
- * A wallet-style signer: the client never sees a secret. `signPayload` gets the transaction's
- * signer payload (hex) and must resolve to an sr25519 signature (hex) by `address`.
- * Public mode only (in Private mode the user signs every DKG message, in client-dealt mode
- * the envelope of every share).
+ * What a wallet's `signPayload` gets: polkadot-js's `SignerPayloadJSON`, the fields of one
+ * signed (version 4) transaction. Numbers are big-endian hex; `method` and `era` are SCALE.
+ */
+export interface SignerPayloadJSON {
+  address: string;
+  blockHash: HexString;
+  blockNumber: HexString;
+  era: HexString;
+  genesisHash: HexString;
+  method: HexString;
+  nonce: HexString;
+  specVersion: HexString;
+  tip: HexString;
+  transactionVersion: HexString;
+  signedExtensions: string[];
+  version: number;
+}
+
+/** What `signRaw` gets (not called by this package, see {@link InjectedSigner}). */
+export interface SignerPayloadRaw {
+  address: string;
+  data: HexString;
+  type: "bytes" | "payload";
+}
+
+/** A wallet's answer: the request's `id` and the signature (hex; 64 bytes, or 65 with the
+ * sr25519 type byte `0x01` in front, as polkadot-js wallets answer). */
+export interface SignerResult {
+  id: number;
+  signature: HexString;
+}
+
+/**
+ * The signer interface that polkadot-js-compatible browser wallets inject
+ * (`injected.signer`, the `Signer` of `@polkadot/types/types`). This package calls
+ * `signPayload` for each transaction. It never calls `signRaw`: a Public registration signs
+ * only its transaction, and wallets wrap raw bytes in `<Bytes>…</Bytes>`, which the DKG
+ * messages of Private mode cannot carry.
+ */
+export interface InjectedSigner {
+  signPayload?(payload: SignerPayloadJSON): Promise<SignerResult>;
+  signRaw?(raw: SignerPayloadRaw): Promise<SignerResult>;
+}
+
+/**
+ * A wallet's account: its `address` and the wallet's injected `signer`. The client never sees
+ * a secret; the wallet shows and signs the transaction's fields, and the signature is checked
+ * against the transaction before anything is submitted (else `SignerFailed`; a wallet that
+ * rejects also gives `SignerFailed`, with the wallet's message). Public mode, transfers and
+ * program storage (Private and client-dealt modes need the account's key).
+ */
+export interface WalletSigner {
+  address: string;
+  signer: InjectedSigner;
+}
+
+/**
+ * A plain external signer: `signPayload` gets the transaction's signing payload (hex) and
+ * must resolve to an sr25519 signature (hex) by `address`. Public mode only, like
+ * {@link WalletSigner}.
  */
 export interface ExternalSigner {
   address: string;

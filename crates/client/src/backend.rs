@@ -259,20 +259,58 @@ impl<T: Clock> Clock for &T {
     }
 }
 
+/// The parts a (v4, signed) transaction's signing payload is made of: what a wallet shows its
+/// user and rebuilds the payload from (the fields of polkadot-js's `SignerPayloadJSON`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TxFields {
+    /// The call: pallet index, call index, SCALE arguments.
+    pub call: Vec<u8>,
+    /// The account's nonce.
+    pub nonce: u64,
+    /// The SCALE-encoded era (mortality).
+    pub era: Vec<u8>,
+    /// The tip.
+    pub tip: u128,
+    /// The block the era counts from (the genesis hash for an immortal transaction).
+    pub block_hash: [u8; 32],
+    /// That block's number.
+    pub block_number: u32,
+    /// The chain's genesis hash.
+    pub genesis_hash: [u8; 32],
+    /// The runtime's `spec_version`.
+    pub spec_version: u32,
+    /// The runtime's `transaction_version`.
+    pub transaction_version: u32,
+    /// The runtime's transaction extensions, by name, in order.
+    pub extensions: Vec<String>,
+    /// The extrinsic format version (4).
+    pub version: u8,
+}
+
+/// One transaction to sign: the bytes the signature must cover, and the fields they were
+/// built from (for a wallet that rebuilds and shows them).
+#[derive(Debug, Clone, Copy)]
+pub struct TxToSign<'a> {
+    /// The signing payload (already hashed by the chain's rule when longer than 256 bytes).
+    pub payload: &'a [u8],
+    /// Its fields.
+    pub fields: &'a TxFields,
+}
+
 /// Whoever signs transactions for an account: a key held here, or a wallet.
 pub trait PayloadSigner {
     /// The account.
     fn account(&self) -> AccountId32;
-    /// An sr25519 signature of the transaction's signing payload.
-    fn sign<'a>(&'a self, payload: &'a [u8]) -> LocalBoxFuture<'a, Result<[u8; 64], String>>;
+    /// An sr25519 signature of `tx.payload`.
+    fn sign<'a>(&'a self, tx: TxToSign<'a>) -> LocalBoxFuture<'a, Result<[u8; 64], String>>;
 }
 
 impl PayloadSigner for Sr25519Pair {
     fn account(&self) -> AccountId32 {
         Sr25519Pair::account(self)
     }
-    fn sign<'a>(&'a self, payload: &'a [u8]) -> LocalBoxFuture<'a, Result<[u8; 64], String>> {
-        let sig = Sr25519Pair::sign(self, payload);
+    fn sign<'a>(&'a self, tx: TxToSign<'a>) -> LocalBoxFuture<'a, Result<[u8; 64], String>> {
+        let sig = Sr25519Pair::sign(self, tx.payload);
         Box::pin(async move { Ok(sig) })
     }
 }

@@ -18,7 +18,9 @@ use entropy_register_core::verify::{
 use futures::future::LocalBoxFuture;
 use futures::StreamExt;
 
-use crate::backend::{Call, Chain, Clock, Http, PayloadSigner, TxStatus, WaitFor, Websocket};
+use crate::backend::{
+    Call, Chain, Clock, Http, PayloadSigner, TxStatus, TxToSign, WaitFor, Websocket,
+};
 use crate::error::Error;
 use crate::reads::{State, REGISTRY};
 use crate::request::{
@@ -57,11 +59,11 @@ impl PayloadSigner for Checked<'_> {
     fn account(&self) -> AccountId32 {
         self.0.account()
     }
-    fn sign<'a>(&'a self, payload: &'a [u8]) -> LocalBoxFuture<'a, Result<[u8; 64], String>> {
+    fn sign<'a>(&'a self, tx: TxToSign<'a>) -> LocalBoxFuture<'a, Result<[u8; 64], String>> {
         Box::pin(async move {
             let account = self.0.account();
-            let sig = self.0.sign(payload).await?;
-            if !entropy_register_core::keys::verify(&account.0, payload, &sig) {
+            let sig = self.0.sign(tx).await?;
+            if !entropy_register_core::keys::verify(&account.0, tx.payload, &sig) {
                 return Err(format!(
                     "the signature does not verify for {account} (is it an sr25519 key?)"
                 ));

@@ -138,7 +138,17 @@ impl<'a> Chain for &'a MockChain {
         })
     }
     async fn submit(&self, call: &Call, signer: &dyn PayloadSigner) -> Result<TxProgress, TxError> {
-        signer.sign(&call.args).await.map_err(TxError::Signer)?;
+        let fields = TxFields {
+            call: call.args.clone(),
+            ..TxFields::default()
+        };
+        signer
+            .sign(TxToSign {
+                payload: &call.args,
+                fields: &fields,
+            })
+            .await
+            .map_err(TxError::Signer)?;
         self.submitted.borrow_mut().push(call.clone());
         let block = BlockRef {
             number: N,
@@ -618,8 +628,8 @@ fn a_signer_whose_signature_does_not_verify_is_refused() {
         fn account(&self) -> AccountId32 {
             AccountId32([3; 32])
         }
-        fn sign<'a>(&'a self, p: &'a [u8]) -> LocalBoxFuture<'a, Result<[u8; 64], String>> {
-            PayloadSigner::sign(&self.0, p)
+        fn sign<'a>(&'a self, tx: TxToSign<'a>) -> LocalBoxFuture<'a, Result<[u8; 64], String>> {
+            PayloadSigner::sign(&self.0, tx)
         }
     }
     let s = Scenario::new().honest();

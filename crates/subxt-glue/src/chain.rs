@@ -6,11 +6,14 @@
 
 use entropy_register_client::backend::{
     BlockRef, Blocks, Call, Chain, ChainState, DispatchFailure, InvalidTx, PayloadSigner, RawEvent,
-    RawExtrinsic, TxError, TxProgress, TxStatus, WaitFor,
+    RawExtrinsic, TxError, TxFields, TxProgress, TxStatus, TxToSign, WaitFor,
 };
 use entropy_register_client::reads::ChainError;
 use futures::StreamExt;
+use subxt::config::DefaultExtrinsicParamsBuilder;
+use subxt::ext::codec::Encode;
 use subxt::transactions::{TransactionInvalid, TransactionStatus, ValidationResult};
+use subxt::utils::Era;
 use subxt::utils::MultiSignature;
 use subxt::OnlineClient;
 
@@ -21,6 +24,25 @@ type AtBlock = subxt::client::ClientAtBlock<
     subxt::client::OnlineClientAtBlockImpl<DevnetConfig>,
 >;
 
+/// How many blocks a transaction stays valid for (subxt's and most wallets' default order).
+const MORTAL_BLOCKS: u64 = 32;
+
+/// The account's next nonce as the node's pool sees it (`system_accountNextIndex`: the chain's
+/// nonce plus the account's ready transactions), so that a transaction sent while others of
+/// the same account wait in the pool does not reuse their nonce (the runtime API reads the
+/// best block only).
+async fn next_index(
+    rpc: &subxt::rpcs::RpcClient,
+    account: &entropy_register_core::types::AccountId32,
+) -> Result<u64, ChainError> {
+    rpc.request(
+        "system_accountNextIndex",
+        subxt::rpcs::rpc_params![account.to_ss58()],
+    )
+    .await
+    .map_err(unreachable)
+}
+
 fn unreachable(e: impl std::fmt::Display) -> ChainError {
     ChainError::Unreachable(e.to_string())
 }
@@ -30,6 +52,7 @@ fn unreachable(e: impl std::fmt::Display) -> ChainError {
 #[derive(Clone)]
 pub struct SubxtChain {
     api: OnlineClient<DevnetConfig>,
+    rpc: subxt::rpcs::RpcClient,
 }
 
 /// The state at one block.
@@ -43,11 +66,11 @@ impl SubxtChain {
         let rpc = subxt::rpcs::RpcClient::from_insecure_url(url)
             .await
             .map_err(unreachable)?;
-        let backend = subxt::backend::LegacyBackend::<DevnetConfig>::builder().build(rpc);
+        let backend = subxt::backend::LegacyBackend::<DevnetConfig>::builder().build(rpc.clone());
         let api = OnlineClient::from_backend(std::sync::Arc::new(backend))
             .await
             .map_err(unreachable)?;
-        Ok(SubxtChain { api })
+        Ok(SubxtChain { api, rpc })
     }
 
     /// The subxt client (for what the client's traits do not cover, e.g. the servers'
@@ -199,20 +222,51 @@ impl Chain for SubxtChain {
     async fn submit(&self, call: &Call, signer: &dyn PayloadSigner) -> Result<TxProgress, TxError> {
         let payload = RawCall::new(call.pallet, call.name, call.args.clone());
         let incompatible = |e: subxt::error::ExtrinsicError| TxError::Incompatible(e.to_string());
-        let tx = self
+        let at = self
             .api
-            .tx()
+            .at_current_block()
             .await
             .map_err(|e| TxError::Unreachable(e.to_string()))?;
+        let tx = at.tx();
         let account = signer.account();
         let id = subxt::utils::AccountId32(account.0);
-        let mut signable = tx
-            .create_signable(&payload, &id, Default::default())
+        // The parameters are set here, not left to subxt, so that a wallet can be shown the
+        // same fields the payload is made of.
+        let nonce = next_index(&self.rpc, &account)
             .await
+            .map_err(|e| TxError::Unreachable(e.to_string()))?;
+        let (block_number, block_hash) = (at.block_number(), at.block_hash());
+        let params = DefaultExtrinsicParamsBuilder::<DevnetConfig>::new()
+            .nonce(nonce)
+            .mortal_from_unchecked(MORTAL_BLOCKS, block_number, block_hash)
+            .build();
+        let mut signable = tx
+            .create_v4_signable_offline(&payload, params)
             .map_err(incompatible)?;
         let signer_payload = signable.signer_payload().map_err(incompatible)?;
+        let metadata = at.metadata();
+        let fields = TxFields {
+            call: tx.call_data(&payload).map_err(incompatible)?,
+            nonce,
+            era: Era::mortal(MORTAL_BLOCKS, block_number).encode(),
+            tip: 0,
+            block_hash: block_hash.0,
+            block_number: block_number as u32,
+            genesis_hash: self.api.genesis_hash().0,
+            spec_version: at.spec_version(),
+            transaction_version: at.transaction_version(),
+            extensions: metadata
+                .extrinsic()
+                .transaction_extensions_by_version(0)
+                .map(|e| e.map(|x| x.identifier().to_owned()).collect())
+                .unwrap_or_default(),
+            version: 4,
+        };
         let signature = signer
-            .sign(&signer_payload)
+            .sign(TxToSign {
+                payload: &signer_payload,
+                fields: &fields,
+            })
             .await
             .map_err(TxError::Signer)?;
         let submittable = signable
@@ -293,13 +347,7 @@ impl SubxtChain {
         &self,
         account: &entropy_register_core::types::AccountId32,
     ) -> Result<u64, ChainError> {
-        self.api
-            .tx()
-            .await
-            .map_err(unreachable)?
-            .account_nonce(&subxt::utils::AccountId32(account.0))
-            .await
-            .map_err(unreachable)
+        next_index(&self.rpc, account).await
     }
 
     /// Signs `call` with `signer` (an explicit `nonce` when given, so that one account can have

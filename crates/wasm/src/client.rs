@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::io::GlooIo;
 use crate::options::{self, RegisterOptions};
-use crate::signer::JsSigner;
+use crate::signer::{JsSigner, JsSignerKind};
 
 type Inner = entropy_register_client::Client<SubxtChain, GlooIo>;
 
@@ -37,7 +37,8 @@ fn to_js<T: serde::Serialize>(v: &T) -> JsValue {
 }
 
 /// An operation's options object: its fields as `T`, and the external signer's maker when
-/// `signer.signPayload` is a function (functions are not deserialized).
+/// `signer` is a wallet's (`signer.signer` with a `signPayload` function) or a plain one
+/// (`signer.signPayload` a function); functions are not deserialized.
 #[allow(clippy::type_complexity)]
 fn read_options<T: serde::de::DeserializeOwned>(
     options: JsValue,
@@ -48,19 +49,32 @@ fn read_options<T: serde::de::DeserializeOwned>(
     ),
     Error,
 > {
-    let sign_payload = js_get(&js_get(&options, "signer"), "signPayload")
-        .dyn_into::<js_sys::Function>()
-        .ok();
+    let spec = js_get(&options, "signer");
+    let injected = js_get(&spec, "signer");
+    let kind = if !injected.is_undefined() && !injected.is_null() {
+        if !js_get(&injected, "signPayload").is_function() {
+            return Err(Error::InvalidInput(
+                "signer.signer must be a wallet's signer with a signPayload function".into(),
+            ));
+        }
+        Some(JsSignerKind::Injected(injected))
+    } else {
+        js_get(&spec, "signPayload")
+            .dyn_into::<js_sys::Function>()
+            .ok()
+            .map(JsSignerKind::Bytes)
+    };
+    if matches!(kind, Some(JsSignerKind::Injected(_))) && js_get(&spec, "signPayload").is_function()
+    {
+        return Err(Error::InvalidInput(
+            "give either signer.signer (a wallet) or signer.signPayload, not both".into(),
+        ));
+    }
     let fields = serde_wasm_bindgen::from_value(options)
         .map_err(|e| Error::InvalidInput(format!("options: {e}")))?;
     Ok((
         fields,
-        sign_payload.map(|f| {
-            move |account| JsSigner {
-                account,
-                sign_payload: f,
-            }
-        }),
+        kind.map(|kind| move |account| JsSigner { account, kind }),
     ))
 }
 

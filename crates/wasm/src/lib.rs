@@ -8,6 +8,7 @@ use entropy_register_core::types::{AccountId32, VerifyingKey};
 use wasm_bindgen::prelude::*;
 
 pub mod options;
+pub mod wallet;
 
 #[cfg(target_arch = "wasm32")]
 mod client;

@@ -2,7 +2,7 @@
 //! signed or sent; the access mode becomes a [`Mode`], so a Private key and a dealing cannot
 //! travel together.
 
-use entropy_register_client::backend::{PayloadSigner, WaitFor};
+use entropy_register_client::backend::{PayloadSigner, TxToSign, WaitFor};
 use entropy_register_client::ops::Program;
 use entropy_register_client::request::{
     programs, DealtSecret, Mode, RegisterRequest, DEFAULT_TIMEOUT_BLOCKS,
@@ -13,8 +13,9 @@ use entropy_register_core::types::{AccountId32, ProgramInstance};
 use futures::future::LocalBoxFuture;
 use serde::Deserialize;
 
-/// How an account signs, as JS gives it. An external signer (a wallet) gives `address` and a
-/// `signPayload` function, which is read separately from these fields.
+/// How an account signs, as JS gives it. An external signer gives `address` and either a
+/// wallet's `signer` object or a `signPayload` function, which are read separately from these
+/// fields.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SignerSpec {
@@ -176,10 +177,10 @@ impl<E: PayloadSigner> PayloadSigner for Signing<E> {
             Signing::External(e) => e.account(),
         }
     }
-    fn sign<'a>(&'a self, payload: &'a [u8]) -> LocalBoxFuture<'a, Result<[u8; 64], String>> {
+    fn sign<'a>(&'a self, tx: TxToSign<'a>) -> LocalBoxFuture<'a, Result<[u8; 64], String>> {
         match self {
-            Signing::Key(k) => PayloadSigner::sign(&**k, payload),
-            Signing::External(e) => e.sign(payload),
+            Signing::Key(k) => PayloadSigner::sign(&**k, tx),
+            Signing::External(e) => e.sign(tx),
         }
     }
 }
@@ -221,7 +222,7 @@ pub fn signer<E>(
     if let Some(make) = external {
         if spec.uri.is_some() || spec.mnemonic.is_some() || spec.secret_key.is_some() {
             return Err(invalid(
-                "an external signer takes only address and signPayload, no secret",
+                "an external signer takes only address and signer (or signPayload), no secret",
             ));
         }
         let address = spec
@@ -231,7 +232,9 @@ pub fn signer<E>(
         return Ok(Signing::External(make(parse_account(address)?)));
     }
     if spec.address.is_some() {
-        return Err(invalid("signer.address needs a signPayload function"));
+        return Err(invalid(
+            "signer.address needs a wallet's signer (signer.signer) or a signPayload function",
+        ));
     }
     key(spec).map(|k| Signing::Key(Box::new(k)))
 }
@@ -243,7 +246,7 @@ fn key(spec: &SignerSpec) -> Result<Sr25519Pair, Error> {
         .count();
     if given != 1 {
         return Err(invalid(
-            "signer needs exactly one of uri, mnemonic or secretKey (or address + signPayload)",
+            "signer needs exactly one of uri, mnemonic or secretKey (or address + a wallet's signer)",
         ));
     }
     let bad = |e: entropy_register_core::keys::KeyError| invalid(format!("signer: {e}"));
@@ -372,7 +375,7 @@ mod tests {
         fn account(&self) -> AccountId32 {
             self.0
         }
-        fn sign<'a>(&'a self, _: &'a [u8]) -> LocalBoxFuture<'a, Result<[u8; 64], String>> {
+        fn sign<'a>(&'a self, _: TxToSign<'a>) -> LocalBoxFuture<'a, Result<[u8; 64], String>> {
             Box::pin(async { Err("not in this test".to_string()) })
         }
     }

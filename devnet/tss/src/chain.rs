@@ -118,14 +118,18 @@ impl Chain {
     }
 }
 
+/// How many times a confirmation is submitted before the registration counts as failed here.
+pub const CONFIRM_ATTEMPTS: u32 = 5;
+
 /// Why a confirmation was not submitted.
 #[derive(Debug, thiserror::Error)]
 #[error("confirm_register failed: {0}")]
 pub struct ConfirmError(pub String);
 
-/// Submits `confirm_register` for a server: one submission at a time per server account with
-/// locally tracked nonces (concurrent DKGs confirm in parallel without nonce clashes); a failed
-/// submission makes the next one re-read the nonce from the node.
+/// Submits `confirm_register` for a server with locally tracked nonces (concurrent DKGs confirm
+/// in parallel without nonce clashes); a failed submission makes the next one re-read the nonce
+/// from the node's pool (`system_accountNextIndex`: the chain's nonce plus this account's ready
+/// transactions, so a retry does not take the nonce of a confirmation still in the pool).
 pub struct Confirmer {
     chain: Chain,
     signer: Sr25519Pair,
@@ -142,8 +146,9 @@ impl Confirmer {
         }
     }
 
-    /// Confirms `vk` for `account` as a member of `subgroup`; retries transient failures up to
-    /// three times; returns the block it was included in.
+    /// Confirms `vk` for `account` as a member of `subgroup`; tries up to [`CONFIRM_ATTEMPTS`]
+    /// times (a reorganisation, a pruned block or a nonce taken by a sibling confirmation are
+    /// transient on a real network); returns the block it was included in.
     pub async fn confirm(
         &self,
         account: AccountId32,
@@ -161,7 +166,7 @@ impl Confirmer {
             .encode(),
         };
         let mut last = String::new();
-        for attempt in 0..3 {
+        for attempt in 0..CONFIRM_ATTEMPTS {
             let nonce = {
                 let mut guard = self.next_nonce.lock().await;
                 let n = match *guard {
@@ -189,7 +194,7 @@ impl Confirmer {
                     // If the node is down, this read moves the server to another one.
                     let _ = self.chain.at(At::Latest).await;
                     last = e;
-                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    tokio::time::sleep(Duration::from_millis(1000)).await;
                 }
             }
         }
