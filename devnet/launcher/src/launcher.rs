@@ -265,6 +265,11 @@ impl Devnet {
                 // A validator cut off from its peers keeps authoring in its slots (a real
                 // fork), instead of waiting for peers.
                 "--force-authoring",
+                // Keep the state of every block, abandoned forks too: on a short-lived devnet
+                // it is small, and a server or client that reads or submits at a block a
+                // reorganisation abandoned gets an answer instead of "state already discarded".
+                "--state-pruning",
+                "archive",
             ])
             .stdout(out.try_clone()?)
             .stderr(out)
