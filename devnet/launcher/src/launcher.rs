@@ -150,6 +150,44 @@ impl Drop for Proc {
     }
 }
 
+/// What a process has used so far, from Linux's `/proc`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ProcUsage {
+    /// User + system CPU time of all its threads, in seconds.
+    pub cpu_seconds: f64,
+    /// Its peak resident memory (`VmHWM`), in KiB.
+    pub peak_rss_kib: u64,
+}
+
+/// `/proc` counts CPU time in `USER_HZ` ticks, 100 per second on Linux (a fixed ABI value).
+const USER_HZ: f64 = 100.0;
+
+impl ProcUsage {
+    /// The usage of process `pid`, or `None` where `/proc` does not have it.
+    pub fn of(pid: u32) -> Option<ProcUsage> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // The command name (field 2) may hold spaces: count fields after its closing ')'.
+        let rest = &stat[stat.rfind(')')? + 1..];
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        // utime and stime are fields 14 and 15 of the line, 11 and 12 after the name.
+        let ticks: u64 =
+            fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        let peak_rss_kib = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))?
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()?;
+        Some(ProcUsage {
+            cpu_seconds: ticks as f64 / USER_HZ,
+            peak_rss_kib,
+        })
+    }
+}
+
 /// A running devnet. Dropping it stops every process.
 pub struct Devnet {
     cfg: LaunchConfig,
@@ -560,6 +598,15 @@ impl Devnet {
         }
     }
 
+    /// Each running server's name and what it has used so far (`None` where `/proc` cannot
+    /// be read).
+    pub fn server_usage(&self) -> Vec<(String, Option<ProcUsage>)> {
+        self.servers
+            .iter()
+            .map(|p| (p.name.clone(), ProcUsage::of(p.child.id())))
+            .collect()
+    }
+
     /// The first process that exited on its own, if any (name and status).
     pub fn exited(&mut self) -> Option<(String, String)> {
         let nodes = self.validators.iter_mut().filter_map(|v| v.proc.as_mut());
@@ -680,6 +727,20 @@ fn aura_slot(log: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn usage_of_a_process_from_proc() {
+        // Burn a little CPU so the count is above zero.
+        let mut x = 0u64;
+        for i in 0..50_000_000u64 {
+            x = x.wrapping_mul(31).wrapping_add(i);
+        }
+        assert_ne!(x, 1);
+        let me = ProcUsage::of(std::process::id()).expect("/proc has this process");
+        assert!(me.peak_rss_kib > 0, "{me:?}");
+        assert!(me.cpu_seconds > 0.0, "{me:?}");
+        assert_eq!(ProcUsage::of(u32::MAX), None);
+    }
 
     #[test]
     fn aura_slot_digest() {

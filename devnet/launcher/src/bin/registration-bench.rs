@@ -2,7 +2,7 @@
 //! registers 1, 10 and 50 accounts whose `register` calls land in the same block, and prints
 //! how many blocks after inclusion N each became `Registered`, how many blocks had been
 //! authored (best head − N) when that block was seen finalized (min / median / max of each),
-//! and the wall time.
+//! the wall time, and each server's CPU seconds in the round and peak resident memory.
 //!
 //! `cargo run --release -p devnet-launcher --bin registration-bench [-- <counts, e.g. 1,10,50>
 //! [block ms]]` (the servers must be built: `-p devnet-tss --bins`).
@@ -13,13 +13,32 @@
 use std::time::{Duration, Instant};
 
 use codec::Encode;
-use devnet_launcher::launcher::{Devnet, LaunchConfig};
+use devnet_launcher::launcher::{Devnet, LaunchConfig, ProcUsage};
 use devnet_launcher::native;
 use entropy_register_client::backend::{Call, WaitFor};
 use entropy_register_core::keys::Sr25519Pair;
 use entropy_register_core::types::*;
 
 const UNIT: u128 = 10_000_000_000;
+
+/// Each server's CPU seconds spent between two readings and its peak resident memory.
+fn usage(before: &[(String, Option<ProcUsage>)], after: &[(String, Option<ProcUsage>)]) -> String {
+    after
+        .iter()
+        .map(|(name, now)| {
+            let then = before.iter().find(|(n, _)| n == name).and_then(|(_, u)| *u);
+            match (then, now) {
+                (Some(t), Some(n)) => format!(
+                    "{name} {:.1} s CPU, peak {} MiB",
+                    n.cpu_seconds - t.cpu_seconds,
+                    n.peak_rss_kib / 1024
+                ),
+                _ => format!("{name} (no /proc figures)"),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
@@ -63,6 +82,7 @@ async fn main() {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         let start = Instant::now();
+        let usage_before = devnet.server_usage();
         let registrations = users.iter().map(|u| {
             let client = &client;
             let best = &best;
@@ -117,6 +137,10 @@ async fn main() {
             spread(&mut registered_at),
             spread(&mut final_at),
             wall.as_secs_f64()
+        );
+        println!(
+            "          servers: {}",
+            usage(&usage_before, &devnet.server_usage())
         );
     }
     devnet.stop();
