@@ -124,7 +124,10 @@ export type ProgressEvent =
   | { type: "confirmation"; block: number; subgroup: number; server: string }
   | { type: "registered"; block: number; verifyingKey: string }
   /** Only with `waitFor: "finalized"` (the default): the registration block is final. */
-  | { type: "finalized"; block: number };
+  | { type: "finalized"; block: number }
+  /** Public and private modes, last: the share holders' test signature (FROST secp256k1,
+   * 65 bytes hex) over this registration's transcript verified under `verifyingKey`. */
+  | { type: "testSignature"; signature: string; verifyingKey: string };
 
 /** Which blocks count: best blocks (`"inBlock"`, faster, a fork may drop them) or finalized
  * blocks (`"finalized"`, the default). */
@@ -175,6 +178,8 @@ export interface Receipt {
   verifyingKey: string;
   /** SS58 of the server's TSS account (the signer). */
   server: string;
+  /** After a DKG: the share holders' test signature of the key (FROST secp256k1, hex). */
+  testSignature?: string;
   /** sr25519 signature (hex) over the statement. */
   signature: string;
 }
@@ -210,6 +215,10 @@ export interface RegisterResult {
   inclusionBlock: number;
   registeredBlock: number;
   committee: VerifiedMember[];
+  /** Public and private modes: the share holders' test signature (FROST secp256k1, 65 bytes
+   * hex) over the transcript (account, inclusion block, verifying key, committee), verified
+   * under `verifyingKey` before the result was given. Client-dealt mode: absent. */
+  testSignature?: string;
 }
 
 /** `block`: the finalized block the answer was read at. */

@@ -104,8 +104,10 @@ async fn send(peers: &mut [Peer], outgoing: Vec<Outgoing>) -> Result<(), Error> 
 }
 
 /// Runs the user's part of the DKG of a registration included in `n`; `committee` is index =
-/// subgroup. Returns the user's share and the connections to keep open until the registration
-/// is on chain.
+/// subgroup. The session ends with the test signature of the new key, which the user signs as a
+/// party ([`entropy_register_core::test_signature`]); an invalid signature share fails it.
+/// Returns the user's share and the connections to keep open until the registration is on
+/// chain.
 pub async fn join<P: Websocket + Clock>(
     io: &P,
     user: &Sr25519Pair,

@@ -8,6 +8,7 @@ use entropy_register_core::committee::InclusionBlock;
 use entropy_register_core::dealing::deal;
 use entropy_register_core::dkg::KeyShare;
 use entropy_register_core::events::RegistryEvent;
+use entropy_register_core::test_signature::TestSignature;
 use entropy_register_core::types::{
     AccountId32, ProgramsData, RegisterArgs, RegisterClientDealtArgs, ServerInfo, VerifyingKey,
     REGISTER_CLIENT_DEALT_CALL_INDEX,
@@ -296,7 +297,9 @@ impl<C: Chain, P: Http + Clock> Client<C, P> {
     /// Verifies a followed registration: the core's rule (exactly the committee computed from
     /// chain state confirmed, one key, `Registered[vk]` holds the request; Private: the user's
     /// share is of the key; client-dealt: the dealt key and its commitments), then every
-    /// committee member's signed receipt against on-chain accounts.
+    /// committee member's signed receipt against on-chain accounts and, after a DKG, the test
+    /// signature each receipt carries (returned: the shares' signature over the registration's
+    /// transcript, verified under the registered key).
     #[allow(clippy::too_many_arguments)]
     pub async fn verify(
         &self,
@@ -308,7 +311,7 @@ impl<C: Chain, P: Http + Clock> Client<C, P> {
         followed: &Followed,
         share: Option<&KeyShare>,
         dealt: Option<&entropy_register_core::commitments::Commitments>,
-    ) -> Result<Vec<VerifiedMember>, Error> {
+    ) -> Result<(Vec<VerifiedMember>, Option<TestSignature>), Error> {
         let bad = |e: String| Error::VerificationFailed(e);
         let vk = followed.verifying_key;
         let state = self.at(followed.registered_block).await?;
@@ -346,9 +349,11 @@ impl<C: Chain, P: Http + Clock> Client<C, P> {
         if verified.verifying_key != vk {
             return Err(bad("the confirmed key is not the registered key".into()));
         }
+        let accounts: Vec<AccountId32> = committee.iter().map(|s| s.tss_account).collect();
         let receipts =
             futures::future::try_join_all(committee.iter().enumerate().map(|(g, server)| {
                 let state = &state;
+                let accounts = &accounts;
                 async move {
                     let receipt =
                         crate::servers::fetch_receipt(&self.io, server, &account, n).await?;
@@ -356,6 +361,12 @@ impl<C: Chain, P: Http + Clock> Client<C, P> {
                     receipt
                         .verify(&account, InclusionBlock(n), &vk, |_| subgroup)
                         .map_err(|e| bad(e.to_string()))?;
+                    // After a DKG, the shares' test signature must verify under the key.
+                    if dealt.is_none() {
+                        receipt
+                            .verify_test_signature(accounts)
+                            .map_err(|e| bad(e.to_string()))?;
+                    }
                     let confirmed_in = followed
                         .confirmations
                         .iter()
@@ -370,7 +381,8 @@ impl<C: Chain, P: Http + Clock> Client<C, P> {
                 }
             }))
             .await?;
-        Ok(receipts)
+        let test_signature = receipts.iter().find_map(|m| m.receipt.test_signature);
+        Ok((receipts, test_signature.filter(|_| dealt.is_none())))
     }
 }
 
@@ -502,7 +514,7 @@ impl<C: Chain, P: Http + Websocket + Clock> Client<C, P> {
                 followed
             }
         };
-        let members = self
+        let (members, test_signature) = self
             .verify(
                 account,
                 n,
@@ -515,6 +527,12 @@ impl<C: Chain, P: Http + Websocket + Clock> Client<C, P> {
             )
             .await?;
         let vk = followed.verifying_key;
+        if let Some(signature) = test_signature {
+            progress(Progress::TestSignature {
+                signature,
+                verifying_key: vk,
+            });
+        }
         Ok(Registration {
             account,
             verifying_key: vk,
@@ -523,6 +541,7 @@ impl<C: Chain, P: Http + Websocket + Clock> Client<C, P> {
             registered_block: followed.registered_block,
             access_mode: req.mode.access_mode(),
             committee: members,
+            test_signature,
             key_share: share,
             x25519_secret_key: match &req.mode {
                 Mode::Private { x25519, .. } => Some(x25519.secret_bytes()),

@@ -13,6 +13,7 @@ use entropy_register_core::events::RegistryEvent;
 use entropy_register_core::keys::Sr25519Pair;
 use entropy_register_core::storage;
 use entropy_register_core::types::*;
+use entropy_register_core::test_signature::{sign_with_whole_key, transcript, TestSignature};
 use entropy_register_core::verify::Receipt;
 use futures::future::LocalBoxFuture;
 use futures::StreamExt;
@@ -211,6 +212,21 @@ struct Script {
     /// Per committee member: no receipt (`None`), its own (`Some(None)`) or one signed by
     /// another key.
     receipt_signers: [Option<Option<Sr25519Pair>>; 2],
+    /// The test signature the receipts carry.
+    test_signature: TestSig,
+}
+
+/// A receipt's test signature.
+#[derive(Clone, Copy, PartialEq)]
+enum TestSig {
+    /// Made by the confirmed key over the registration's transcript.
+    Valid,
+    /// None at all.
+    Missing,
+    /// Valid, then one bit flipped (the receipt is signed after).
+    Tampered,
+    /// Over another registration's transcript (block N+1).
+    OtherTranscript,
 }
 
 impl Script {
@@ -220,6 +236,7 @@ impl Script {
             confirmed: [vk(1), vk(1)],
             registered_pma: None,
             receipt_signers: [Some(None), Some(None)],
+            test_signature: TestSig::Valid,
         }
     }
 }
@@ -336,13 +353,34 @@ impl Scenario {
             .insert(storage::registered(key), info.encode());
     }
 
-    fn receipt(&self, server: &Server, signer: &Sr25519Pair, key: &VerifyingKey) {
+    /// The test signature of key `vk(secret)` for this registration, as `kind` says.
+    fn test_signature(&self, secret: u8, kind: TestSig) -> Option<TestSignature> {
+        let committee: Vec<AccountId32> = self.committee().iter().map(|s| s.key.account()).collect();
+        let block = if kind == TestSig::OtherTranscript { N + 1 } else { N };
+        let t = transcript(&self.user.account(), InclusionBlock(block), &vk(secret), &committee);
+        let mut sig = sign_with_whole_key(&[secret; 32], &t);
+        match kind {
+            TestSig::Missing => return None,
+            TestSig::Tampered => sig.0[64] ^= 1,
+            _ => {}
+        }
+        Some(sig)
+    }
+
+    fn receipt(
+        &self,
+        server: &Server,
+        signer: &Sr25519Pair,
+        key: &VerifyingKey,
+        test_signature: Option<TestSignature>,
+    ) {
         let mut r = Receipt::sign(
             signer,
             self.user.account(),
             InclusionBlock(N),
             server.subgroup,
             *key,
+            test_signature,
         );
         r.server = server.key.account();
         self.io.answers.borrow_mut().insert(
@@ -380,12 +418,17 @@ impl Scenario {
             info.program_modification_account = pma;
         }
         self.registered(N + 2, &script.confirmed[0], info);
+        let secret = (1..=4u8)
+            .find(|i| vk(*i) == script.confirmed[0])
+            .expect("the scripts confirm vk(1..=4)");
+        let test_signature = self.test_signature(secret, script.test_signature);
         for (server, signer) in [a, b].into_iter().zip(&script.receipt_signers) {
             if let Some(signer) = signer {
                 self.receipt(
                     server,
                     signer.as_ref().unwrap_or(&server.key),
                     &script.confirmed[0],
+                    test_signature,
                 );
             }
         }
@@ -437,6 +480,7 @@ fn kinds(log: &[Progress]) -> Vec<&'static str> {
             Progress::Confirmation { .. } => "confirmation",
             Progress::Registered { .. } => "registered",
             Progress::Finalized { .. } => "finalized",
+            Progress::TestSignature { .. } => "testSignature",
         })
         .collect()
 }
@@ -463,10 +507,12 @@ fn public_registration_reports_progress_in_order_and_verifies() {
             "confirmation",
             "confirmation",
             "registered",
-            "finalized"
+            "finalized",
+            "testSignature"
         ]
     );
     assert_eq!(log[1], Progress::InBlock { block: N });
+    assert!(r.test_signature.is_some());
     match &log[2] {
         Progress::Committee { block, members } => {
             assert_eq!(*block, N + 1);
@@ -528,6 +574,25 @@ fn a_forged_receipt_fails() {
     let e = s.run(20).0.unwrap_err();
     assert_eq!(e.code(), Code::VerificationFailed);
     assert!(e.to_string().contains("signature does not verify"), "{e}");
+}
+
+#[test]
+fn a_missing_tampered_or_foreign_test_signature_fails() {
+    for (kind, says) in [
+        (TestSig::Missing, "carries no test signature"),
+        (TestSig::Tampered, "test signature"),
+        (TestSig::OtherTranscript, "does not verify under the registered key"),
+    ] {
+        let s = Scenario::new().scripted(Script {
+            test_signature: kind,
+            ..Script::honest()
+        });
+        let (out, log) = s.run(20);
+        let e = out.unwrap_err();
+        assert_eq!(e.code(), Code::VerificationFailed, "{e}");
+        assert!(e.to_string().contains(says), "{e}");
+        assert!(!kinds(&log).contains(&"testSignature"));
+    }
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! ([`Registration`]). The JSON shapes (camelCase) are the npm package's.
 
 use entropy_register_core::dkg::KeyShare;
+use entropy_register_core::test_signature::TestSignature;
 use entropy_register_core::keys::{Sr25519Pair, X25519Keypair};
 use entropy_register_core::types::{
     AccountId32, KeyVisibility, ProgramInstance, ProgramsData, ServerInfo, VerifyingKey,
@@ -236,6 +237,15 @@ pub enum Progress {
         /// Block.
         block: u32,
     },
+    /// After a DKG: the share holders' test signature verified under the registered key (last
+    /// step before the result).
+    #[serde(rename_all = "camelCase")]
+    TestSignature {
+        /// The signature (FROST secp256k1).
+        signature: TestSignature,
+        /// The key it verified under.
+        verifying_key: VerifyingKey,
+    },
 }
 
 /// A committee member whose confirmation and receipt verified.
@@ -280,6 +290,10 @@ pub struct Registration {
     pub access_mode: AccessMode,
     /// The committee, each with its verified receipt.
     pub committee: Vec<VerifiedMember>,
+    /// After a DKG (`Public`, `Private`): the share holders' test signature over the
+    /// registration's transcript, verified under `verifying_key`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test_signature: Option<TestSignature>,
     /// Private mode: the user's share; keep it secret.
     #[serde(
         skip_serializing_if = "Option::is_none",

@@ -22,7 +22,11 @@ use round_based::state_machine::{ProceedResult, StateMachine};
 use round_based::{Incoming, MessageDestination, MessageType};
 
 use crate::keys::{self, Sr25519Pair};
+use crate::committee::InclusionBlock;
 use crate::session::SessionId;
+use crate::test_signature::{
+    self, SigningStep, TestSignature, TestSignatureError, TestSigning, TestSigningMessage,
+};
 use crate::types::{AccountId32, KeyVisibility, VerifyingKey};
 use crate::wire::{Reader, Writer};
 
@@ -53,9 +57,30 @@ pub enum DkgError {
     /// The protocol itself aborted (a party misbehaved) or failed.
     #[error("the key generation protocol failed: {0}")]
     Protocol(String),
+    /// The test signature after the key generation failed because these parties sent invalid
+    /// signature shares (a wrong key share, or a misbehaving party).
+    #[error(
+        "the test signature of key {} failed: invalid signature shares from {}",
+        crate::hex::encode_0x(.verifying_key.as_bytes()),
+        list(.parties)
+    )]
+    Misbehaved {
+        /// The generated key, which is then dropped.
+        verifying_key: VerifyingKey,
+        /// Who sent invalid signature shares.
+        parties: Vec<AccountId32>,
+    },
     /// The session already ended.
     #[error("the DKG session has already ended")]
     Finished,
+}
+
+fn list(accounts: &[AccountId32]) -> String {
+    accounts
+        .iter()
+        .map(|a| a.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The DKG parties in protocol order: subgroup 0's server, subgroup 1's server, then the user in
@@ -167,8 +192,10 @@ pub struct Outgoing {
 pub struct DkgProgress {
     /// Messages to deliver, in order.
     pub outgoing: Vec<Outgoing>,
-    /// The result, once the protocol finished.
+    /// The result, once the key is generated and its test signature made and checked.
     pub key_share: Option<KeyShare>,
+    /// The test signature of the new key (set together with `key_share`).
+    pub test_signature: Option<TestSignature>,
 }
 
 /// A party's key share with its verifying key.
@@ -234,6 +261,30 @@ impl KeyShare {
             })
             .collect()
     }
+    /// This party's secret share `x_i` (32 bytes, big-endian).
+    fn secret_bytes(&self) -> zeroize::Zeroizing<[u8; 32]> {
+        let mut out = zeroize::Zeroizing::new([0u8; 32]);
+        let x: &generic_ec::Scalar<Secp256k1> = self.share.x.as_ref();
+        out.copy_from_slice(&x.to_be_bytes());
+        out
+    }
+    /// The FROST keys of this share (see [`test_signature`]'s share mapping).
+    pub fn frost_keys(
+        &self,
+    ) -> Result<
+        (
+            frost_secp256k1::keys::KeyPackage,
+            frost_secp256k1::keys::PublicKeyPackage,
+        ),
+        TestSignatureError,
+    > {
+        test_signature::frost_keys(
+            self.party_index(),
+            &self.secret_bytes(),
+            &self.public_shares(),
+            &self.verifying_key,
+        )
+    }
     /// Test only: this party's secret share.
     #[cfg(test)]
     pub(crate) fn secret_scalar(&self) -> &generic_ec::SecretScalar<Secp256k1> {
@@ -261,6 +312,12 @@ pub struct DkgSession {
     next_incoming_id: u64,
     deadline_ms: Option<u64>,
     finished: bool,
+    /// The generated key, held until its test signature is made.
+    generated: Option<KeyShare>,
+    signing: Option<TestSigning>,
+    /// Test-signature messages that came before this party's key was generated.
+    early: Vec<(u16, TestSigningMessage)>,
+    wrong_test_share: bool,
 }
 
 impl DkgSession {
@@ -304,7 +361,17 @@ impl DkgSession {
             next_incoming_id: 0,
             deadline_ms: None,
             finished: false,
+            generated: None,
+            signing: None,
+            early: Vec::new(),
+            wrong_test_share: false,
         })
+    }
+
+    /// Fault injection for tests only: this party signs the test signature with a wrong share,
+    /// so the other parties must name it. Never set by a working server or client.
+    pub fn inject_wrong_test_share(&mut self) {
+        self.wrong_test_share = true;
     }
 
     /// Sets a deadline on the driver's clock (milliseconds, any epoch the driver uses).
@@ -385,6 +452,32 @@ impl DkgSession {
         if self.seen.contains(&(m.from, m.seq)) {
             return Err(DkgError::BadMessage("duplicate message".into()));
         }
+        if let Some(msg) = TestSigningMessage::from_bytes(&m.payload) {
+            let msg = msg.map_err(|e| DkgError::BadMessage(e.to_string()))?;
+            self.seen.insert((m.from, m.seq));
+            return match self.signing.as_mut() {
+                Some(signing) => {
+                    let step = signing.handle(m.from, msg);
+                    let mut progress = DkgProgress::default();
+                    self.signing_step(step, &mut progress)?;
+                    Ok(progress)
+                }
+                None => {
+                    if self.early.len() >= 2 * self.parties.len() {
+                        return Err(DkgError::BadMessage(
+                            "too many test-signature messages before the key".into(),
+                        ));
+                    }
+                    self.early.push((m.from, msg));
+                    Ok(DkgProgress::default())
+                }
+            };
+        }
+        if self.generated.is_some() {
+            return Err(DkgError::BadMessage(
+                "a key-generation message after the key was generated".into(),
+            ));
+        }
         let msg: Msg = serde_json::from_slice(&m.payload)
             .map_err(|e| DkgError::BadMessage(format!("undecodable protocol message: {e}")))?;
         self.seen.insert((m.from, m.seq));
@@ -402,8 +495,7 @@ impl DkgSession {
         self.drive()
     }
 
-    fn wrap(&mut self, to: Option<u16>, msg: &Msg) -> Vec<u8> {
-        let payload = serde_json::to_vec(msg).expect("protocol messages serialize");
+    fn wrap(&mut self, to: Option<u16>, payload: Vec<u8>) -> Vec<u8> {
         let mut m = DkgMessage {
             session_id: self.session_id,
             from: self.me,
@@ -417,6 +509,99 @@ impl DkgSession {
         m.to_bytes()
     }
 
+    fn broadcast(&mut self, payload: Vec<u8>, progress: &mut DkgProgress) {
+        let bytes = self.wrap(None, payload);
+        for (i, p) in self.parties.iter().enumerate() {
+            if i as u16 != self.me {
+                progress.outgoing.push(Outgoing {
+                    to: *p,
+                    bytes: bytes.clone(),
+                });
+            }
+        }
+    }
+
+    /// The key is generated: start its test signature over the registration's transcript and
+    /// feed what came early.
+    fn start_signing(
+        &mut self,
+        share: KeyShare,
+        progress: &mut DkgProgress,
+    ) -> Result<(), DkgError> {
+        let SessionId::Dkg { user, block_number } = self.session_id;
+        let committee: Vec<AccountId32> =
+            self.parties.iter().copied().filter(|p| *p != user).collect();
+        let message = test_signature::transcript(
+            &user,
+            InclusionBlock(block_number),
+            &share.verifying_key(),
+            &committee,
+        );
+        let fail = |finished: &mut bool, e: TestSignatureError| {
+            *finished = true;
+            DkgError::Protocol(e.to_string())
+        };
+        let keys = share
+            .frost_keys()
+            .map_err(|e| fail(&mut self.finished, e))?;
+        let (signing, step) = TestSigning::start(self.me, keys, message, self.wrong_test_share)
+            .map_err(|e| fail(&mut self.finished, e))?;
+        self.generated = Some(share);
+        self.signing = Some(signing);
+        self.signing_step(Ok(step), progress)?;
+        for (from, msg) in std::mem::take(&mut self.early) {
+            if self.finished {
+                break;
+            }
+            let step = self
+                .signing
+                .as_mut()
+                .expect("signing started")
+                .handle(from, msg);
+            self.signing_step(step, progress)?;
+        }
+        Ok(())
+    }
+
+    fn signing_step(
+        &mut self,
+        step: Result<SigningStep, TestSignatureError>,
+        progress: &mut DkgProgress,
+    ) -> Result<(), DkgError> {
+        let step = match step {
+            Ok(s) => s,
+            Err(TestSignatureError::BadMessage(why)) => return Err(DkgError::BadMessage(why)),
+            Err(TestSignatureError::Misbehaved(parties)) => {
+                self.finished = true;
+                let verifying_key = self
+                    .generated
+                    .take()
+                    .expect("signing runs on a generated key")
+                    .verifying_key();
+                return Err(DkgError::Misbehaved {
+                    verifying_key,
+                    parties: parties
+                        .iter()
+                        .filter_map(|i| self.parties.get(*i as usize).copied())
+                        .collect(),
+                });
+            }
+            Err(e) => {
+                self.finished = true;
+                return Err(DkgError::Protocol(e.to_string()));
+            }
+        };
+        if let Some(msg) = step.broadcast {
+            self.broadcast(msg.to_bytes(), progress);
+        }
+        if let Some(sig) = step.signature {
+            self.finished = true;
+            progress.key_share = self.generated.take();
+            progress.test_signature = Some(sig);
+        }
+        Ok(())
+    }
+
     fn drive(&mut self) -> Result<DkgProgress, DkgError> {
         if self.finished {
             return Err(DkgError::Finished);
@@ -424,26 +609,19 @@ impl DkgSession {
         let mut progress = DkgProgress::default();
         loop {
             match self.machine.proceed() {
-                ProceedResult::SendMsg(out) => match out.recipient {
-                    MessageDestination::AllParties => {
-                        let bytes = self.wrap(None, &out.msg);
-                        for (i, p) in self.parties.iter().enumerate() {
-                            if i as u16 != self.me {
-                                progress.outgoing.push(Outgoing {
-                                    to: *p,
-                                    bytes: bytes.clone(),
-                                });
-                            }
+                ProceedResult::SendMsg(out) => {
+                    let payload = serde_json::to_vec(&out.msg).expect("protocol messages serialize");
+                    match out.recipient {
+                        MessageDestination::AllParties => self.broadcast(payload, &mut progress),
+                        MessageDestination::OneParty(j) => {
+                            let to = *self.parties.get(j as usize).ok_or_else(|| {
+                                DkgError::Protocol(format!("protocol addressed party {j}"))
+                            })?;
+                            let bytes = self.wrap(Some(j), payload);
+                            progress.outgoing.push(Outgoing { to, bytes });
                         }
                     }
-                    MessageDestination::OneParty(j) => {
-                        let to = *self.parties.get(j as usize).ok_or_else(|| {
-                            DkgError::Protocol(format!("protocol addressed party {j}"))
-                        })?;
-                        let bytes = self.wrap(Some(j), &out.msg);
-                        progress.outgoing.push(Outgoing { to, bytes });
-                    }
-                },
+                }
                 ProceedResult::NeedsOneMoreMessage => match self.inbox.pop_front() {
                     Some(m) => {
                         if self.machine.received_msg(m).is_err() {
@@ -457,9 +635,12 @@ impl DkgSession {
                 },
                 ProceedResult::Yielded => continue,
                 ProceedResult::Output(out) => {
-                    self.finished = true;
-                    let share = out.map_err(|e| DkgError::Protocol(e.to_string()))?;
-                    progress.key_share = Some(KeyShare::from_core(share)?);
+                    let share = out.map_err(|e| {
+                        self.finished = true;
+                        DkgError::Protocol(e.to_string())
+                    })?;
+                    let share = KeyShare::from_core(share).inspect_err(|_| self.finished = true)?;
+                    self.start_signing(share, &mut progress)?;
                     return Ok(progress);
                 }
                 ProceedResult::Error(e) => {
@@ -479,16 +660,34 @@ pub fn run_in_process(
     session_id: SessionId,
     pairs: Vec<Sr25519Pair>,
 ) -> Result<Vec<KeyShare>, DkgError> {
+    Ok(run_in_process_signed(session_id, pairs, None)?
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect())
+}
+
+#[cfg(any(test, feature = "test-helpers"))]
+/// [`run_in_process`], returning each party's test signature too; party `wrong` (if any) signs
+/// with a wrong share ([`DkgSession::inject_wrong_test_share`]). The first party's error ends
+/// the run.
+pub fn run_in_process_signed(
+    session_id: SessionId,
+    pairs: Vec<Sr25519Pair>,
+    wrong: Option<usize>,
+) -> Result<Vec<(KeyShare, TestSignature)>, DkgError> {
     let parties: Vec<_> = pairs.iter().map(|p| p.account()).collect();
     let mut sessions = pairs
         .into_iter()
         .map(|p| DkgSession::new(session_id, parties.clone(), p))
         .collect::<Result<Vec<_>, _>>()?;
+    if let Some(w) = wrong {
+        sessions[w].inject_wrong_test_share();
+    }
     let mut queue: VecDeque<Outgoing> = VecDeque::new();
     for s in sessions.iter_mut() {
         queue.extend(s.start()?.outgoing);
     }
-    let mut out: Vec<Option<KeyShare>> = vec![None; parties.len()];
+    let mut out: Vec<Option<(KeyShare, TestSignature)>> = vec![None; parties.len()];
     while let Some(m) = queue.pop_front() {
         let i = parties
             .iter()
@@ -496,8 +695,8 @@ pub fn run_in_process(
             .ok_or_else(|| DkgError::BadParties(format!("message to a non-party {}", m.to)))?;
         let p = sessions[i].handle(&m.bytes)?;
         queue.extend(p.outgoing);
-        if let Some(k) = p.key_share {
-            out[i] = Some(k);
+        if let (Some(k), Some(s)) = (p.key_share, p.test_signature) {
+            out[i] = Some((k, s));
         }
     }
     out.into_iter()
@@ -525,6 +724,40 @@ mod tests {
         assert_eq!(shares[1].party_index(), 1);
         let back = KeyShare::from_bytes(&shares[0].to_bytes()).unwrap();
         assert_eq!(back.verifying_key(), shares[0].verifying_key());
+    }
+
+    #[test]
+    fn every_party_makes_the_same_test_signature() {
+        for n in [2, 3] {
+            let pairs: Vec<_> = (0..n)
+                .map(|i| Sr25519Pair::from_suri(&format!("//Party{i}")).unwrap())
+                .collect();
+            let user = pairs[n - 1].account();
+            let sid = SessionId::dkg(user, InclusionBlock(5));
+            let out = run_in_process_signed(sid, pairs.clone(), None).unwrap();
+            let vk = out[0].0.verifying_key();
+            // Public mode: the parties are the committee. Private mode: the user is the last
+            // party and is not in the committee list of the transcript.
+            let committee: Vec<_> = pairs[..n - 1].iter().map(|p| p.account()).collect();
+            let msg = test_signature::transcript(&user, InclusionBlock(5), &vk, &committee);
+            for (_, sig) in &out {
+                assert_eq!(*sig, out[0].1);
+                sig.verify(&vk, &msg).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn a_party_signing_with_a_wrong_share_is_named() {
+        let pairs: Vec<_> = (0..3)
+            .map(|i| Sr25519Pair::from_suri(&format!("//Party{i}")).unwrap())
+            .collect();
+        let sid = SessionId::dkg(AccountId32([9; 32]), InclusionBlock(5));
+        let culprit = pairs[1].account();
+        match run_in_process_signed(sid, pairs, Some(1)) {
+            Err(DkgError::Misbehaved { parties, .. }) => assert_eq!(parties, vec![culprit]),
+            other => panic!("expected the culprit named, got {other:?}"),
+        }
     }
 
     #[test]

@@ -45,6 +45,8 @@ pub mod session;
 #[cfg(feature = "std")]
 pub mod share_transfer;
 #[cfg(feature = "std")]
+pub mod test_signature;
+#[cfg(feature = "std")]
 pub mod verify;
 
 pub use committee::{

@@ -10,6 +10,7 @@ use codec::Encode;
 use crate::commitments::Commitments;
 use crate::committee::InclusionBlock;
 use crate::keys::{self, Sr25519Pair};
+use crate::test_signature::{self, TestSignature};
 use crate::types::{
     AccountId32, KeyVisibility, RegisterArgs, RegisteredInfo, ServerInfo, VerifyingKey,
 };
@@ -115,6 +116,17 @@ pub enum VerificationError {
         server: AccountId32,
         /// What is wrong.
         why: &'static str,
+    },
+    /// A server's receipt carries no test signature of the new key.
+    #[error("receipt from {0} carries no test signature: nothing proves the servers' shares make the key")]
+    MissingTestSignature(AccountId32),
+    /// The test signature in a server's receipt does not verify under the registered key.
+    #[error("the test signature in the receipt from {server} is invalid: {why}")]
+    BadTestSignature {
+        /// The server.
+        server: AccountId32,
+        /// What is wrong.
+        why: String,
     },
 }
 
@@ -231,6 +243,10 @@ pub struct Receipt {
     pub verifying_key: VerifyingKey,
     /// The server's TSS account.
     pub server: AccountId32,
+    /// The new key's test signature over the registration's transcript
+    /// ([`crate::test_signature`]); `None` for a client-dealt share.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_signature: Option<TestSignature>,
     /// sr25519 signature over the statement.
     #[serde(with = "crate::hex::serde_array")]
     pub signature: [u8; 64],
@@ -245,6 +261,7 @@ impl Receipt {
             self.subgroup,
             self.verifying_key,
             self.server,
+            self.test_signature,
         )
             .encode_to(&mut b);
         b
@@ -257,6 +274,7 @@ impl Receipt {
         block: InclusionBlock,
         subgroup: u8,
         verifying_key: VerifyingKey,
+        test_signature: Option<TestSignature>,
     ) -> Self {
         let mut r = Receipt {
             account,
@@ -264,6 +282,7 @@ impl Receipt {
             subgroup,
             verifying_key,
             server: server.account(),
+            test_signature,
             signature: [0; 64],
         };
         r.signature = server.sign(&r.statement());
@@ -298,6 +317,30 @@ impl Receipt {
             Some(_) => Err(fail("the server is in another subgroup")),
             None => Err(fail("the signer is not a threshold server on chain")),
         }
+    }
+
+    /// Checks the receipt's test signature over the registration's transcript (its account,
+    /// block and key, and `committee`: the committee's TSS accounts in subgroup order) under its
+    /// verifying key. Call after [`Receipt::verify`].
+    pub fn verify_test_signature(
+        &self,
+        committee: &[AccountId32],
+    ) -> Result<TestSignature, VerificationError> {
+        let sig = self
+            .test_signature
+            .ok_or(VerificationError::MissingTestSignature(self.server))?;
+        let transcript = test_signature::transcript(
+            &self.account,
+            InclusionBlock(self.block_number),
+            &self.verifying_key,
+            committee,
+        );
+        sig.verify(&self.verifying_key, &transcript)
+            .map_err(|e| VerificationError::BadTestSignature {
+                server: self.server,
+                why: e.to_string(),
+            })?;
+        Ok(sig)
     }
 }
 
@@ -497,7 +540,7 @@ mod tests {
         let server = Sr25519Pair::from_suri("//Server").unwrap();
         let acct = AccountId32([7; 32]);
         let k = vk(3);
-        let r = Receipt::sign(&server, acct, InclusionBlock(4), 1, k);
+        let r = Receipt::sign(&server, acct, InclusionBlock(4), 1, k, None);
         let json = serde_json::to_string(&r).unwrap();
         let r: Receipt = serde_json::from_str(&json).unwrap();
         assert!(r.verify(&acct, InclusionBlock(4), &k, |_| Some(1)).is_ok());
@@ -512,5 +555,42 @@ mod tests {
         assert!(forged
             .verify(&acct, InclusionBlock(4), &k, |_| Some(0))
             .is_err());
+        assert_eq!(
+            r.verify_test_signature(&[]).unwrap_err(),
+            VerificationError::MissingTestSignature(server.account())
+        );
+    }
+
+    #[test]
+    fn receipts_with_a_test_signature() {
+        let pairs: Vec<_> = (0..2)
+            .map(|i| Sr25519Pair::from_suri(&format!("//Server{i}")).unwrap())
+            .collect();
+        let committee: Vec<_> = pairs.iter().map(|p| p.account()).collect();
+        let acct = AccountId32([7; 32]);
+        let sid = crate::session::SessionId::dkg(acct, InclusionBlock(4));
+        let out = crate::dkg::run_in_process_signed(sid, pairs.clone(), None).unwrap();
+        let (share, sig) = &out[0];
+        let k = share.verifying_key();
+        let r = Receipt::sign(&pairs[0], acct, InclusionBlock(4), 0, k, Some(*sig));
+        let json = serde_json::to_string(&r).unwrap();
+        assert!(json.contains("testSignature"));
+        let r: Receipt = serde_json::from_str(&json).unwrap();
+        r.verify(&acct, InclusionBlock(4), &k, |_| Some(0)).unwrap();
+        assert_eq!(r.verify_test_signature(&committee).unwrap(), *sig);
+        // Another committee (order matters), or a tampered signature, does not verify.
+        let swapped = [committee[1], committee[0]];
+        assert!(matches!(
+            r.verify_test_signature(&swapped),
+            Err(VerificationError::BadTestSignature { .. })
+        ));
+        let mut tampered = r.clone();
+        tampered.test_signature.as_mut().unwrap().0[64] ^= 1;
+        // The receipt's own signature covers the test signature.
+        assert!(tampered.verify(&acct, InclusionBlock(4), &k, |_| Some(0)).is_err());
+        assert!(matches!(
+            tampered.verify_test_signature(&committee),
+            Err(VerificationError::BadTestSignature { .. })
+        ));
     }
 }

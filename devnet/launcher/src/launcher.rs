@@ -527,6 +527,16 @@ impl Devnet {
         name: &str,
         password_file: Option<&Path>,
     ) -> Result<(), LaunchError> {
+        self.start_server_with(name, password_file, &[]).await
+    }
+
+    /// [`Devnet::start_server`] with extra command-line arguments (the tests' fault switches).
+    pub async fn start_server_with(
+        &mut self,
+        name: &str,
+        password_file: Option<&Path>,
+        extra: &[&str],
+    ) -> Result<(), LaunchError> {
         self.stop_server(name);
         let endpoint = Self::endpoint(name);
         let log = self.cfg.dir.join("logs").join(format!("{name}.log"));
@@ -551,6 +561,7 @@ impl Devnet {
         if let Some(p) = password_file {
             cmd.arg("--password-file").arg(p);
         }
+        cmd.args(extra);
         let mut proc = Proc {
             name: name.into(),
             child: cmd.spawn()?,

@@ -147,7 +147,7 @@ pub async fn dealt_share(
             .map_err(|e| Refusal::new(ApiCode::ConfirmFailed, e))?;
         tracing::info!(%account, subgroup, block = included.block, "confirmed a dealt key");
     }
-    let receipt = Receipt::sign(&s.keys.account, account, InclusionBlock(n), subgroup, vk);
+    let receipt = Receipt::sign(&s.keys.account, account, InclusionBlock(n), subgroup, vk, None);
     let json = serde_json::to_vec(&receipt).expect("plain data serializes");
     s.store
         .replace(&receipt_key(&account, InclusionBlock(n)), &json)

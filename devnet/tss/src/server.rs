@@ -45,6 +45,9 @@ pub struct Server {
     /// Digests of the client-dealt shares this server accepted, by account (what subgroup
     /// peers compare; not secret).
     pub dealt_digests: std::sync::Mutex<HashMap<AccountId32, [u8; 32]>>,
+    /// Test-only fault switch (`--test-fault wrong-test-share`): sign every test signature
+    /// with a wrong share, so that the other parties name this server.
+    pub wrong_test_share: bool,
 }
 
 /// Why a registration failed on this server (logged; nothing is confirmed).
@@ -153,9 +156,13 @@ impl Server {
             parties,
             expected,
             dial,
+            wrong_test_share: self.wrong_test_share,
         };
         let secret = self.keys.x25519.secret_bytes();
-        let share = sessions::run_dkg(&self.sessions, plan, &self.keys.account, &secret).await?;
+        // The DKG session ends with the test signature: a key whose shares do not sign is
+        // never stored or confirmed.
+        let (share, test_signature) =
+            sessions::run_dkg(&self.sessions, plan, &self.keys.account, &secret).await?;
         let vk = share.verifying_key();
         let key = vk.to_hex();
         self.store.reserve(&key)?;
@@ -163,12 +170,19 @@ impl Server {
             let _ = self.store.release(&key);
             return Err(e.into());
         }
-        tracing::info!(%account, block = block.0, vk = %key, "key generated and stored");
+        tracing::info!(%account, block = block.0, vk = %key, test_signature = ?test_signature, "key generated, test signature verified, share stored");
 
         self.forward(account, &peers, &share).await?;
         let included = self.confirmer.confirm(account, subgroup, vk).await?;
         tracing::info!(%account, subgroup, block = included.block, "confirmed on chain");
-        let receipt = Receipt::sign(&self.keys.account, account, block, subgroup, vk);
+        let receipt = Receipt::sign(
+            &self.keys.account,
+            account,
+            block,
+            subgroup,
+            vk,
+            Some(test_signature),
+        );
         let json = serde_json::to_vec(&receipt).expect("plain data serializes");
         self.store.replace(&receipt_key(&account, block), &json)?;
         Ok(share)

@@ -7,6 +7,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use entropy_register_core::dkg::{DkgError, DkgSession, KeyShare};
+use entropy_register_core::test_signature::TestSignature;
 use entropy_register_core::keys::Sr25519Pair;
 use entropy_register_core::noise::{Channel, PendingSubscription};
 use entropy_register_core::session::{SessionId, SubscribeMessage, SubscribeRejection};
@@ -175,6 +176,8 @@ pub struct DkgPlan {
     pub expected: HashMap<AccountId32, [u8; 32]>,
     /// The parties this server dials.
     pub dial: Vec<Dial>,
+    /// Test-only fault switch: sign the test signature with a wrong share.
+    pub wrong_test_share: bool,
 }
 
 enum Input {
@@ -192,7 +195,7 @@ enum ToPeer {
 
 enum Output {
     Send(AccountId32, Vec<u8>),
-    Done(Box<KeyShare>),
+    Done(Box<(KeyShare, TestSignature)>),
     Failed(DkgError),
 }
 
@@ -202,7 +205,7 @@ pub async fn run_dkg(
     plan: DkgPlan,
     signer: &Sr25519Pair,
     x25519_secret: &[u8; 32],
-) -> Result<KeyShare, SessionError> {
+) -> Result<(KeyShare, TestSignature), SessionError> {
     let sid = plan.session_id;
     let (arrivals_tx, mut arrivals) = sessions.open(sid, plan.expected.clone())?;
     let subscribe = SubscribeMessage::new(sid, signer);
@@ -271,9 +274,10 @@ pub async fn run_dkg(
     let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Output>();
     let parties = plan.parties.clone();
     let pair = signer.clone();
+    let wrong = plan.wrong_test_share;
     std::thread::Builder::new()
         .name("dkg".into())
-        .spawn(move || drive(sid, parties, pair, in_rx, out_tx))
+        .spawn(move || drive(sid, parties, pair, wrong, in_rx, out_tx))
         .expect("thread spawns");
 
     // One pump per peer: decrypt in, encrypt out.
@@ -358,6 +362,7 @@ fn drive(
     sid: SessionId,
     parties: Vec<AccountId32>,
     pair: Sr25519Pair,
+    wrong_test_share: bool,
     input: std::sync::mpsc::Receiver<Input>,
     output: mpsc::UnboundedSender<Output>,
 ) {
@@ -371,16 +376,20 @@ fn drive(
         }
     };
     session.set_deadline(DKG_TIMEOUT.as_millis() as u64);
+    if wrong_test_share {
+        tracing::warn!("test fault: signing the test signature with a wrong share");
+        session.inject_wrong_test_share();
+    }
     let emit = |p: entropy_register_core::dkg::DkgProgress| -> bool {
         for o in p.outgoing {
             let _ = output.send(Output::Send(o.to, o.bytes));
         }
-        match p.key_share {
-            Some(k) => {
-                let _ = output.send(Output::Done(Box::new(k)));
+        match (p.key_share, p.test_signature) {
+            (Some(k), Some(sig)) => {
+                let _ = output.send(Output::Done(Box::new((k, sig))));
                 true
             }
-            None => false,
+            _ => false,
         }
     };
     match session.start() {

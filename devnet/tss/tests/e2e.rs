@@ -29,6 +29,7 @@ use entropy_register_core::kvdb::ScryptParams;
 use entropy_register_core::noise::NoiseError;
 use entropy_register_core::session::{SessionId, SubscribeMessage};
 use entropy_register_core::share_transfer::UserRegistrationInfo;
+use entropy_register_core::test_signature;
 use entropy_register_core::types::*;
 use serde_json::Value;
 
@@ -236,6 +237,11 @@ async fn devnet_end_to_end() {
     );
     shares_encrypted_at_rest_and_restart(&mut ctx, &vk).await;
     eprintln!("ok: shares encrypted at rest; restart keeps them; wrong password refused");
+    a_server_signing_with_a_wrong_share_is_named(&mut ctx).await;
+    eprintln!(
+        "ok: a server that signs the test signature with a wrong share is named by its peer; \
+         nothing stored, confirmed or receipted"
+    );
 
     ctx.devnet.stop();
     let _ = std::fs::remove_dir_all(&dir);
@@ -260,6 +266,18 @@ async fn public_registration(ctx: &Ctx) -> (AccountId32, u32, VerifyingKey) {
     let (n, vk) = (out.inclusion_block, out.verifying_key);
     eprintln!("  included in {n}, registered in {}", out.registered_block);
     assert_eq!(out.committee.len(), 2);
+    // The committee's test signature, in both receipts, verifies under the registered key over
+    // this registration's transcript (the client checked it; checked here once more).
+    let sig = out.test_signature.expect("a test signature");
+    let committee: Vec<AccountId32> = out.committee.iter().map(|m| m.member.tss_account).collect();
+    sig.verify(
+        &vk,
+        &test_signature::transcript(&user.account(), InclusionBlock(n), &vk, &committee),
+    )
+    .expect("the test signature verifies");
+    for m in &out.committee {
+        assert_eq!(m.receipt.test_signature, Some(sig));
+    }
     assert!(ctx
         .chain
         .at(At::Latest)
@@ -889,6 +907,79 @@ async fn client_dealt_rejections_then_registration(ctx: &mut Ctx) {
         .await
         .expect("a verified client-dealt registration");
     assert_eq!(out.dealt_shares.map(|d| d.len()), Some(4));
+}
+
+/// Both subgroup-0 servers restart with the test fault switch (they sign the test signature with
+/// a wrong share), so whichever is the committee member, the DKG's test signature fails: the
+/// honest member names it in its log, and no server stores a share, confirms or answers a
+/// receipt. Then both restart as usual.
+async fn a_server_signing_with_a_wrong_share_is_named(ctx: &mut Ctx) {
+    let names = ["alice", "bob", "charlie", "dave"];
+    for name in ["alice", "bob"] {
+        ctx.devnet
+            .start_server_with(name, None, &["--test-fault", "wrong-test-share"])
+            .await
+            .expect("restarts with the fault switch");
+    }
+    let user = fresh("faulty");
+    ctx.fund(&[user.account()]).await;
+    let args = RegisterArgs {
+        program_modification_account: user.account(),
+        key_visibility: KeyVisibility::Public,
+        programs_data: genesis_program(),
+    };
+    let n = ctx.submit(&user, "register", args.encode()).await;
+    let committee = ctx.committee(n).await;
+    let culprit = AccountId32(committee[0].tss_account.as_slice().try_into().unwrap());
+    let honest = name_of(&committee[1].tss_account);
+    let log = ctx.devnet.log_dir().join(format!("{honest}.log"));
+    // The line names the culprit and the generated key: "the test signature of key 0x… failed:
+    // invalid signature shares from <culprit>".
+    let named = |log: &Path| {
+        std::fs::read_to_string(log).unwrap().lines().find_map(|l| {
+            let at = l.find("the test signature of key 0x")? + "the test signature of key ".len();
+            (l.contains("invalid signature shares from") && l.contains(&culprit.to_string()))
+                .then(|| {
+                    let bytes = entropy_register_core::hex::decode(l.get(at..at + 68)?).ok()?;
+                    VerifyingKey::from_bytes(&bytes).ok()
+                })
+                .flatten()
+        })
+    };
+    let deadline = std::time::Instant::now()
+        + devnet_tss::sessions::SETUP_TIMEOUT
+        + devnet_tss::http::FINALITY_WAIT;
+    while named(&log).is_none() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let dropped = named(&log)
+        .unwrap_or_else(|| panic!("{honest} did not name {culprit} in {}", log.display()));
+    // A few more blocks: nothing confirmed, nothing stored, no receipts.
+    let best = ctx.chain.best_block().await.unwrap();
+    while ctx.chain.best_block().await.unwrap() < best + 3 {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let state = ctx.chain.at(At::Latest).await.unwrap();
+    assert!(state.registering(&user.account()).await.unwrap().is_some());
+    for name in names {
+        assert_eq!(ctx.open_sessions(name).await, 0, "{name} still has a session");
+        let (status, _) = ctx.receipt(name, &user.account(), n).await;
+        assert_eq!(status, 404, "{name} has a receipt");
+        assert_eq!(ctx.held(name, &dropped).await, None, "{name} stored the dropped key");
+    }
+    for b in n..=ctx.chain.best_block().await.unwrap() {
+        for e in ctx.chain.at(At::Block(b)).await.unwrap().registry_events().await.unwrap() {
+            let confirmed = matches!(
+                &e,
+                RegistryEvent::RecievedConfirmation(a, ..) | RegistryEvent::AccountRegistered(a, _)
+                    if *a == user.account()
+            );
+            assert!(!confirmed, "block {b}: {e:?}");
+        }
+    }
+    for name in ["alice", "bob"] {
+        ctx.devnet.start_server(name, None).await.expect("restarts");
+    }
 }
 
 /// Sends a request; its HTTP status and JSON body (`null` when the body is not JSON).

@@ -64,10 +64,14 @@ async fn run(args: Args) -> anyhow::Result<()> {
         sessions: Default::default(),
         new_user_lock: Default::default(),
         dealt_digests: Default::default(),
+        wrong_test_share: args.test_fault.as_deref() == Some("wrong-test-share"),
         http: reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()?,
     });
+    if server.wrong_test_share {
+        tracing::warn!("TEST FAULT ON: this server signs test signatures with a wrong share");
+    }
     tracing::info!(listen = %args.listen, "serving");
     axum::serve(listener, devnet_tss::http::router(server))
         .with_graceful_shutdown(async {
