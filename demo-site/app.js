@@ -80,6 +80,8 @@ function onProgress(e) {
       return step(e.type, "Registered", short(e.verifyingKey), e.block);
     case "finalized":
       return step(e.type, "Finalized", "the registration block is final", e.block);
+    case "testSignature":
+      return step(e.type, "Test signature verified", `the key's shares signed this registration: ${short(e.signature)}`);
   }
 }
 
@@ -116,6 +118,9 @@ function showResult(r) {
   $("eth").textContent = r.ethereumAddress;
   $("mode").textContent = r.accessMode;
   $("blocks").textContent = `in block ${r.inclusionBlock}, registered in block ${r.registeredBlock}`;
+  $("test-signature").textContent = r.testSignature
+    ? `✓ verified under the key: ${short(r.testSignature)}`
+    : "none (client-dealt: you dealt the key yourself)";
   fillTable(
     "committee",
     r.committee.map((m) => [

@@ -88,9 +88,10 @@ test("Public registration: the page shows the key the chain holds", async () => 
 
   const s = await steps(page);
   const types = s.map((x) => x.type);
-  for (const t of ["account", "funded", "submitted", "inBlock", "committee", "registered", "finalized"]) {
+  for (const t of ["account", "funded", "submitted", "inBlock", "committee", "registered", "finalized", "testSignature"]) {
     assert.ok(types.includes(t), `timeline lacks ${t}: ${types}`);
   }
+  assert.match(await page.textContent("#test-signature"), /^✓ verified under the key: 0x[0-9a-f]+…/);
   assert.equal(types.filter((t) => t === "confirmation").length, 2, `${types}`);
   const n = s.find((x) => x.type === "inBlock").block;
   assert.equal(s.find((x) => x.type === "committee").block, n + 1);

@@ -40,7 +40,7 @@ try {
   if (await Promise.race([done, timedOut])) problems.push("no verified or failed line within 150 s");
   clearTimeout(timer);
   const steps = lines.map((l) => l.split(" ")[0]);
-  const expected = ["submitted", "inBlock", "committee", "confirmation", "confirmation", "registered", "finalized", "verified"];
+  const expected = ["submitted", "inBlock", "committee", "confirmation", "confirmation", "registered", "finalized", "testSignature", "verified"];
   const seen = steps.filter((s) => expected.includes(s));
   if (seen.join(",") !== expected.join(",")) problems.push(`steps were ${seen.join(", ")}; expected ${expected.join(", ")}`);
   if (!lines.some((l) => /^verified 0x0[23][0-9a-f]{64} 0x[0-9a-fA-F]{40}$/.test(l))) problems.push("no verified key and address");

@@ -2,9 +2,9 @@
 // top-level await), so bundlers and plain <script type="module"> pages control when the
 // .wasm file is fetched.
 import initWasm, * as wasm from "../wasm/web/entropy_register_wasm.js";
-import { newAccount, shareKey, Client as ClientBase } from "./client.js";
+import { newAccount, shareKey, checkTestSignature, Client as ClientBase } from "./client.js";
 import { EntropyRegisterError } from "./errors.js";
-import type { GeneratedAccount } from "./types.js";
+import type { GeneratedAccount, RegisterResult } from "./types.js";
 
 export { EntropyRegisterError, isErrorCode, type ShareRefusal } from "./errors.js";
 export { ERROR_CODES } from "./types.js";
@@ -38,6 +38,12 @@ export class Client extends ClientBase {
 
 /** The verifying key (0x hex) of an exported `keyShare`, after validating the share. */
 export const keyShareVerifyingKey = (keyShare: string): string => shareKey(wasm, keyShare);
+
+/** Checks a registration result's test signature again (FROST secp256k1 over its account,
+ * inclusion block, verifying key and committee, under its verifying key), as `register` did
+ * before it answered: for a result kept and read back later. Throws `InvalidInput` for
+ * something that is not a result, `VerificationFailed` when it does not verify. */
+export const verifyTestSignature = (result: RegisterResult): void => checkTestSignature(wasm, result);
 
 /** A fresh random account (fund it with `client.transfer` before it signs). */
 export const generateAccount = (): GeneratedAccount => newAccount(wasm);

@@ -123,3 +123,15 @@ export function shareKey(
     );
   }
 }
+
+/** @internal `verifyTestSignature` over a wasm module, with the package's error type. */
+export function checkTestSignature(
+  wasm: { verifyTestSignature(resultJson: string): void },
+  result: RegisterResult,
+): void {
+  try {
+    wasm.verifyTestSignature(JSON.stringify(result));
+  } catch (e) {
+    throw EntropyRegisterError.from(e, "verifyTestSignature");
+  }
+}

@@ -1,10 +1,10 @@
 // Node entry: the `nodejs` build of the wasm client, loaded synchronously. Node 20 has no
 // global WebSocket: the `ws` package's is installed when none exists.
 import { createRequire } from "node:module";
-import { newAccount, shareKey, Client as ClientBase, type WasmModule } from "./client.js";
+import { newAccount, shareKey, checkTestSignature, Client as ClientBase, type WasmModule } from "./client.js";
 
 import { EntropyRegisterError } from "./errors.js";
-import type { GeneratedAccount } from "./types.js";
+import type { GeneratedAccount, RegisterResult } from "./types.js";
 export { EntropyRegisterError, isErrorCode, type ShareRefusal } from "./errors.js";
 export { ERROR_CODES } from "./types.js";
 export type * from "./types.js";
@@ -30,6 +30,7 @@ const wasm = require("../wasm/nodejs/entropy_register_wasm.js") as WasmModule & 
   version(): string;
   generateAccount(): unknown;
   keyShareVerifyingKey(keyShare: string): string;
+  verifyTestSignature(resultJson: string): void;
 };
 
 /** Nothing to load on Node (the module is loaded with the package); kept for symmetry. */
@@ -46,6 +47,12 @@ export class Client extends ClientBase {
 
 /** The verifying key (0x hex) of an exported `keyShare`, after validating the share. */
 export const keyShareVerifyingKey = (keyShare: string): string => shareKey(wasm, keyShare);
+
+/** Checks a registration result's test signature again (FROST secp256k1 over its account,
+ * inclusion block, verifying key and committee, under its verifying key), as `register` did
+ * before it answered: for a result kept and read back later. Throws `InvalidInput` for
+ * something that is not a result, `VerificationFailed` when it does not verify. */
+export const verifyTestSignature = (result: RegisterResult): void => checkTestSignature(wasm, result);
 
 /** A fresh random account (fund it with `client.transfer` before it signs). */
 export const generateAccount = (): GeneratedAccount => newAccount(wasm);

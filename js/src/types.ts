@@ -125,8 +125,8 @@ export type ProgressEvent =
   | { type: "registered"; block: number; verifyingKey: string }
   /** Only with `waitFor: "finalized"` (the default): the registration block is final. */
   | { type: "finalized"; block: number }
-  /** Public and private modes, last: the share holders' test signature (FROST secp256k1,
-   * 65 bytes hex) over this registration's transcript verified under `verifyingKey`. */
+  /** Last: the share holders' test signature (FROST secp256k1, 65 bytes hex) over this
+   * registration's transcript, verified under `verifyingKey`. */
   | { type: "testSignature"; signature: string; verifyingKey: string };
 
 /** Which blocks count: best blocks (`"inBlock"`, faster, a fork may drop them) or finalized
@@ -178,7 +178,8 @@ export interface Receipt {
   verifyingKey: string;
   /** SS58 of the server's TSS account (the signer). */
   server: string;
-  /** After a DKG: the share holders' test signature of the key (FROST secp256k1, hex). */
+  /** The share holders' test signature of the key (FROST secp256k1, hex); in client-dealt
+   * mode only in the committee members' receipts. */
   testSignature?: string;
   /** sr25519 signature (hex) over the statement. */
   signature: string;
@@ -215,10 +216,10 @@ export interface RegisterResult {
   inclusionBlock: number;
   registeredBlock: number;
   committee: VerifiedMember[];
-  /** Public and private modes: the share holders' test signature (FROST secp256k1, 65 bytes
-   * hex) over the transcript (account, inclusion block, verifying key, committee), verified
-   * under `verifyingKey` before the result was given. Client-dealt mode: absent. */
-  testSignature?: string;
+  /** The share holders' test signature (FROST secp256k1, 65 bytes hex) over the transcript
+   * (account, inclusion block, verifying key, committee), verified under `verifyingKey` before
+   * the result was given: the servers' shares (and yours in private mode) make this key. */
+  testSignature: string;
 }
 
 /** `block`: the finalized block the answer was read at. */

@@ -80,16 +80,39 @@ async fn public_registration_is_verified_and_reported() {
         2,
         "{kinds:?}"
     );
-    // Default waitFor 'finalized': registered, then finalized, both at the registration block.
+    // Default waitFor 'finalized': registered, then finalized, both at the registration block,
+    // then the verified test signature.
     assert_eq!(
-        &kinds[kinds.len() - 2..],
-        ["registered", "finalized"],
+        &kinds[kinds.len() - 3..],
+        ["registered", "finalized", "testSignature"],
         "{kinds:?}"
     );
     let committee_event = events.iter().find(|e| e["type"] == "committee").unwrap();
     assert_eq!(committee_event["block"].as_u64().unwrap(), n + 1);
-    assert_eq!(events[events.len() - 1]["block"].as_u64(), Some(r));
-    assert_eq!(events[events.len() - 2]["verifyingKey"], vk);
+    assert_eq!(events[events.len() - 2]["block"].as_u64(), Some(r));
+    assert_eq!(events[events.len() - 3]["verifyingKey"], vk);
+    let sig = out["testSignature"].as_str().expect("a test signature");
+    assert_eq!(sig.len(), 2 + 130);
+    assert_eq!(events[events.len() - 1]["signature"], sig);
+    assert_eq!(events[events.len() - 1]["verifyingKey"], vk);
+    for m in committee {
+        assert_eq!(m["receipt"]["testSignature"], sig);
+    }
+    // The exported check agrees, and refuses a tampered signature or another block.
+    entropy_register_wasm::verify_test_signature(&out.to_string()).expect("verifies");
+    let mut tampered = out.clone();
+    let flipped = if sig.ends_with('0') { "1" } else { "0" };
+    tampered["testSignature"] = format!("{}{flipped}", &sig[..sig.len() - 1]).into();
+    let e = entropy_register_wasm::verify_test_signature(&tampered.to_string()).unwrap_err();
+    assert_eq!(code(&e), "VerificationFailed");
+    let mut moved = out.clone();
+    moved["inclusionBlock"] = (n + 1).into();
+    let e = entropy_register_wasm::verify_test_signature(&moved.to_string()).unwrap_err();
+    assert_eq!(code(&e), "VerificationFailed");
+    let mut none = out.clone();
+    none.as_object_mut().unwrap().remove("testSignature");
+    let e = entropy_register_wasm::verify_test_signature(&none.to_string()).unwrap_err();
+    assert_eq!(code(&e), "InvalidInput");
 
     // The read helper agrees with what was asked.
     let info = json(&c.registered_info(vk.into()).await.unwrap());
@@ -143,11 +166,13 @@ async fn private_registration_returns_a_share_of_the_registered_key() {
     assert_eq!(info["accessMode"], "private");
     assert_eq!(out["committee"].as_array().unwrap().len(), 2);
     let kinds = kinds(&log);
+    // The user signed the test signature as a party; it verifies like a Public one.
     assert_eq!(
-        kinds.last().map(String::as_str),
-        Some("finalized"),
+        &kinds[kinds.len() - 2..],
+        ["finalized", "testSignature"],
         "{kinds:?}"
     );
+    entropy_register_wasm::verify_test_signature(&out.to_string()).expect("verifies");
 }
 
 /// A wallet-style signer: `signPayload({address, payload})` → `Promise<{signature}>`, here
@@ -548,10 +573,12 @@ async fn client_dealt_registration_of_an_imported_key() {
         "{kinds:?}"
     );
     assert_eq!(
-        &kinds[kinds.len() - 2..],
-        ["registered", "finalized"],
+        &kinds[kinds.len() - 3..],
+        ["registered", "finalized", "testSignature"],
         "{kinds:?}"
     );
+    // The committee signed with the dealt shares it received.
+    entropy_register_wasm::verify_test_signature(&out.to_string()).expect("verifies");
     let info = json(&c.registered_info(expected_vk.clone()).await.unwrap());
     assert_eq!(info["accessMode"], "clientDealt");
     assert_eq!(info["commitments"].as_array().unwrap().len(), 2);

@@ -297,8 +297,8 @@ impl<C: Chain, P: Http + Clock> Client<C, P> {
     /// Verifies a followed registration: the core's rule (exactly the committee computed from
     /// chain state confirmed, one key, `Registered[vk]` holds the request; Private: the user's
     /// share is of the key; client-dealt: the dealt key and its commitments), then every
-    /// committee member's signed receipt against on-chain accounts and, after a DKG, the test
-    /// signature each receipt carries (returned: the shares' signature over the registration's
+    /// committee member's signed receipt against on-chain accounts and the test signature each
+    /// receipt carries (returned: the share holders' signature over the registration's
     /// transcript, verified under the registered key).
     #[allow(clippy::too_many_arguments)]
     pub async fn verify(
@@ -311,7 +311,7 @@ impl<C: Chain, P: Http + Clock> Client<C, P> {
         followed: &Followed,
         share: Option<&KeyShare>,
         dealt: Option<&entropy_register_core::commitments::Commitments>,
-    ) -> Result<(Vec<VerifiedMember>, Option<TestSignature>), Error> {
+    ) -> Result<(Vec<VerifiedMember>, TestSignature), Error> {
         let bad = |e: String| Error::VerificationFailed(e);
         let vk = followed.verifying_key;
         let state = self.at(followed.registered_block).await?;
@@ -361,12 +361,12 @@ impl<C: Chain, P: Http + Clock> Client<C, P> {
                     receipt
                         .verify(&account, InclusionBlock(n), &vk, |_| subgroup)
                         .map_err(|e| bad(e.to_string()))?;
-                    // After a DKG, the shares' test signature must verify under the key.
-                    if dealt.is_none() {
-                        receipt
-                            .verify_test_signature(accounts)
-                            .map_err(|e| bad(e.to_string()))?;
-                    }
+                    // The holders' test signature must verify under the key (after a DKG,
+                    // and in client-dealt mode, where the committee signs with the shares it
+                    // received).
+                    receipt
+                        .verify_test_signature(accounts)
+                        .map_err(|e| bad(e.to_string()))?;
                     let confirmed_in = followed
                         .confirmations
                         .iter()
@@ -381,8 +381,11 @@ impl<C: Chain, P: Http + Clock> Client<C, P> {
                 }
             }))
             .await?;
-        let test_signature = receipts.iter().find_map(|m| m.receipt.test_signature);
-        Ok((receipts, test_signature.filter(|_| dealt.is_none())))
+        let test_signature = receipts
+            .iter()
+            .find_map(|m| m.receipt.test_signature)
+            .ok_or_else(|| bad("no committee receipt".into()))?;
+        Ok((receipts, test_signature))
     }
 }
 
@@ -527,12 +530,10 @@ impl<C: Chain, P: Http + Websocket + Clock> Client<C, P> {
             )
             .await?;
         let vk = followed.verifying_key;
-        if let Some(signature) = test_signature {
-            progress(Progress::TestSignature {
-                signature,
-                verifying_key: vk,
-            });
-        }
+        progress(Progress::TestSignature {
+            signature: test_signature,
+            verifying_key: vk,
+        });
         Ok(Registration {
             account,
             verifying_key: vk,

@@ -3,8 +3,8 @@
 //! ([`Registration`]). The JSON shapes (camelCase) are the npm package's.
 
 use entropy_register_core::dkg::KeyShare;
-use entropy_register_core::test_signature::TestSignature;
 use entropy_register_core::keys::{Sr25519Pair, X25519Keypair};
+use entropy_register_core::test_signature::TestSignature;
 use entropy_register_core::types::{
     AccountId32, KeyVisibility, ProgramInstance, ProgramsData, ServerInfo, VerifyingKey,
     MAX_PROGRAMS,
@@ -237,8 +237,8 @@ pub enum Progress {
         /// Block.
         block: u32,
     },
-    /// After a DKG: the share holders' test signature verified under the registered key (last
-    /// step before the result).
+    /// The share holders' test signature verified under the registered key (last step before
+    /// the result).
     #[serde(rename_all = "camelCase")]
     TestSignature {
         /// The signature (FROST secp256k1).
@@ -290,10 +290,9 @@ pub struct Registration {
     pub access_mode: AccessMode,
     /// The committee, each with its verified receipt.
     pub committee: Vec<VerifiedMember>,
-    /// After a DKG (`Public`, `Private`): the share holders' test signature over the
-    /// registration's transcript, verified under `verifying_key`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub test_signature: Option<TestSignature>,
+    /// The share holders' test signature over the registration's transcript (account, N, key,
+    /// committee), verified under `verifying_key`.
+    pub test_signature: TestSignature,
     /// Private mode: the user's share; keep it secret.
     #[serde(
         skip_serializing_if = "Option::is_none",

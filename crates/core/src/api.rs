@@ -180,6 +180,10 @@ api_codes! {
     PeerMismatch = ("PeerMismatch", 409),
     /// The server's `confirm_register` failed.
     ConfirmFailed = ("ConfirmFailed", 502),
+    /// Client-dealt: the committee's test signature of the dealt key failed (a holder's share
+    /// does not sign, or a committee peer did not take part in time); nothing was stored or
+    /// confirmed.
+    TestSignatureFailed = ("TestSignatureFailed", 502),
     /// A path parameter is not an account.
     InvalidAccount = ("InvalidAccount", 400),
     /// No receipt for that registration on this server.

@@ -21,8 +21,8 @@ use generic_ec::curves::Secp256k1;
 use round_based::state_machine::{ProceedResult, StateMachine};
 use round_based::{Incoming, MessageDestination, MessageType};
 
-use crate::keys::{self, Sr25519Pair};
 use crate::committee::InclusionBlock;
+use crate::keys::{self, Sr25519Pair};
 use crate::session::SessionId;
 use crate::test_signature::{
     self, SigningStep, TestSignature, TestSignatureError, TestSigning, TestSigningMessage,
@@ -305,7 +305,11 @@ pub struct DkgSession {
     parties: Vec<AccountId32>,
     me: u16,
     signer: Sr25519Pair,
-    machine: Box<dyn StateMachine<Output = Output, Msg = Msg>>,
+    /// The key generation; `None` for a session that only makes the test signature of a key
+    /// the parties already hold ([`DkgSession::test_signature_only`]).
+    machine: Option<Box<dyn StateMachine<Output = Output, Msg = Msg>>>,
+    /// The share a signature-only session signs with, until `start`.
+    held: Option<KeyShare>,
     inbox: VecDeque<Incoming<Msg>>,
     seen: HashSet<(u16, u64)>,
     next_seq: u64,
@@ -354,7 +358,8 @@ impl DkgSession {
             parties,
             me,
             signer,
-            machine: Box::new(machine),
+            machine: Some(Box::new(machine)),
+            held: None,
             inbox: VecDeque::new(),
             seen: HashSet::new(),
             next_seq: 0,
@@ -366,6 +371,31 @@ impl DkgSession {
             early: Vec::new(),
             wrong_test_share: false,
         })
+    }
+
+    /// A session that only makes the test signature of a key the parties already hold (the
+    /// client-dealt flow: each committee server holds its subgroup's dealt share). `parties` are
+    /// the share holders in share-index order; `share` must be this party's, at its position.
+    /// The messages, checks and output are those of a DKG session's last two rounds.
+    pub fn test_signature_only(
+        session_id: SessionId,
+        parties: Vec<AccountId32>,
+        signer: Sr25519Pair,
+        share: KeyShare,
+    ) -> Result<Self, DkgError> {
+        let mut s = Self::new(session_id, parties, signer)?;
+        if share.parties() as usize != s.parties.len() || share.party_index() != s.me {
+            return Err(DkgError::BadParties(format!(
+                "the share is party {} of {}, not party {} of {}",
+                share.party_index(),
+                share.parties(),
+                s.me,
+                s.parties.len()
+            )));
+        }
+        s.machine = None;
+        s.held = Some(share);
+        Ok(s)
     }
 
     /// Fault injection for tests only: this party signs the test signature with a wrong share,
@@ -416,7 +446,14 @@ impl DkgSession {
 
     /// Runs the first round: returns the messages to send.
     pub fn start(&mut self) -> Result<DkgProgress, DkgError> {
-        self.drive()
+        match self.held.take() {
+            Some(share) => {
+                let mut progress = DkgProgress::default();
+                self.start_signing(share, &mut progress)?;
+                Ok(progress)
+            }
+            None => self.drive(),
+        }
     }
 
     /// Checks and feeds one received message. A refused message changes nothing.
@@ -473,7 +510,7 @@ impl DkgSession {
                 }
             };
         }
-        if self.generated.is_some() {
+        if self.generated.is_some() || self.machine.is_none() {
             return Err(DkgError::BadMessage(
                 "a key-generation message after the key was generated".into(),
             ));
@@ -529,8 +566,12 @@ impl DkgSession {
         progress: &mut DkgProgress,
     ) -> Result<(), DkgError> {
         let SessionId::Dkg { user, block_number } = self.session_id;
-        let committee: Vec<AccountId32> =
-            self.parties.iter().copied().filter(|p| *p != user).collect();
+        let committee: Vec<AccountId32> = self
+            .parties
+            .iter()
+            .copied()
+            .filter(|p| *p != user)
+            .collect();
         let message = test_signature::transcript(
             &user,
             InclusionBlock(block_number),
@@ -607,10 +648,15 @@ impl DkgSession {
             return Err(DkgError::Finished);
         }
         let mut progress = DkgProgress::default();
+        if self.machine.is_none() {
+            return Ok(progress);
+        }
         loop {
-            match self.machine.proceed() {
+            let step = self.machine.as_mut().expect("checked above").proceed();
+            match step {
                 ProceedResult::SendMsg(out) => {
-                    let payload = serde_json::to_vec(&out.msg).expect("protocol messages serialize");
+                    let payload =
+                        serde_json::to_vec(&out.msg).expect("protocol messages serialize");
                     match out.recipient {
                         MessageDestination::AllParties => self.broadcast(payload, &mut progress),
                         MessageDestination::OneParty(j) => {
@@ -624,7 +670,8 @@ impl DkgSession {
                 }
                 ProceedResult::NeedsOneMoreMessage => match self.inbox.pop_front() {
                     Some(m) => {
-                        if self.machine.received_msg(m).is_err() {
+                        let machine = self.machine.as_mut().expect("checked above");
+                        if machine.received_msg(m).is_err() {
                             self.finished = true;
                             return Err(DkgError::Protocol(
                                 "state machine refused a message".into(),
@@ -745,6 +792,52 @@ mod tests {
                 sig.verify(&vk, &msg).unwrap();
             }
         }
+    }
+
+    #[test]
+    fn dealt_shares_sign_in_a_signature_only_session() {
+        // A trusted dealer's shares (the client-dealt flow), one per subgroup server.
+        let pairs: Vec<_> = (0..2)
+            .map(|i| Sr25519Pair::from_suri(&format!("//Holder{i}")).unwrap())
+            .collect();
+        let parties: Vec<_> = pairs.iter().map(|p| p.account()).collect();
+        let user = AccountId32([4; 32]);
+        let dealt = crate::dealing::deal(Some(&[5u8; 32]), 2).unwrap();
+        let shares: Vec<KeyShare> = dealt.shares.clone();
+        let vk = shares[0].verifying_key();
+        let sid = SessionId::dkg(user, InclusionBlock(8));
+        let mut sessions: Vec<DkgSession> = pairs
+            .into_iter()
+            .zip(shares)
+            .map(|(p, share)| {
+                DkgSession::test_signature_only(sid, parties.clone(), p, share).unwrap()
+            })
+            .collect();
+        let mut queue: VecDeque<Outgoing> = VecDeque::new();
+        for s in sessions.iter_mut() {
+            queue.extend(s.start().unwrap().outgoing);
+        }
+        let mut sigs = Vec::new();
+        while let Some(m) = queue.pop_front() {
+            let i = parties.iter().position(|p| *p == m.to).unwrap();
+            let p = sessions[i].handle(&m.bytes).unwrap();
+            queue.extend(p.outgoing);
+            if let (Some(k), Some(sig)) = (p.key_share, p.test_signature) {
+                assert_eq!(k.verifying_key(), vk);
+                sigs.push(sig);
+            }
+        }
+        assert_eq!(sigs.len(), 2);
+        let msg = test_signature::transcript(&user, InclusionBlock(8), &vk, &parties);
+        sigs[0].verify(&vk, &msg).unwrap();
+        // A share at another position is refused.
+        let again = crate::dealing::deal(Some(&[5u8; 32]), 2).unwrap();
+        let wrong_position = again.shares[1].clone();
+        let holder = Sr25519Pair::from_suri("//Holder0").unwrap();
+        assert!(matches!(
+            DkgSession::test_signature_only(sid, parties, holder, wrong_position),
+            Err(DkgError::BadParties(_))
+        ));
     }
 
     #[test]

@@ -204,13 +204,8 @@ pub fn frost_keys(
     let signing_share =
         frost::keys::SigningShare::deserialize(&(x * own_inv).to_bytes()).map_err(lib)?;
     let id = identifier(index)?;
-    let key_package = frost::keys::KeyPackage::new(
-        id,
-        signing_share,
-        verifying_shares[&id],
-        group,
-        n,
-    );
+    let key_package =
+        frost::keys::KeyPackage::new(id, signing_share, verifying_shares[&id], group, n);
     let public = frost::keys::PublicKeyPackage::new(verifying_shares, group, Some(n));
     Ok((key_package, public))
 }
@@ -417,7 +412,11 @@ impl TestSigning {
         .map_err(|e| match e {
             frost::Error::InvalidSignatureShare { culprits } => TestSignatureError::Misbehaved(
                 (0..self.n)
-                    .filter(|i| identifier(*i).map(|id| culprits.contains(&id)).unwrap_or(false))
+                    .filter(|i| {
+                        identifier(*i)
+                            .map(|id| culprits.contains(&id))
+                            .unwrap_or(false)
+                    })
                     .collect(),
             ),
             e => TestSignatureError::Protocol(e.to_string()),
@@ -456,15 +455,28 @@ mod tests {
         let secret = xs.iter().fold(Scalar::ZERO, |a, x| a + x);
         let pubs = xs
             .iter()
-            .map(|x| compressed(ProjectivePoint::GENERATOR * x).try_into().unwrap())
+            .map(|x| {
+                compressed(ProjectivePoint::GENERATOR * x)
+                    .try_into()
+                    .unwrap()
+            })
             .collect();
-        let vk = VerifyingKey::from_bytes(&compressed(ProjectivePoint::GENERATOR * secret)).unwrap();
+        let vk =
+            VerifyingKey::from_bytes(&compressed(ProjectivePoint::GENERATOR * secret)).unwrap();
         (xs.iter().map(|x| x.to_bytes().into()).collect(), pubs, vk)
     }
 
-    fn sign_all(n: usize, wrong: Option<u16>) -> Vec<Result<Option<TestSignature>, TestSignatureError>> {
+    fn sign_all(
+        n: usize,
+        wrong: Option<u16>,
+    ) -> Vec<Result<Option<TestSignature>, TestSignatureError>> {
         let (xs, pubs, vk) = additive(n, 3);
-        let msg = transcript(&AccountId32([5; 32]), InclusionBlock(9), &vk, &[AccountId32([1; 32])]);
+        let msg = transcript(
+            &AccountId32([5; 32]),
+            InclusionBlock(9),
+            &vk,
+            &[AccountId32([1; 32])],
+        );
         let mut parties = Vec::new();
         let mut queue = Vec::new();
         for i in 0..n as u16 {
@@ -532,11 +544,20 @@ mod tests {
         let committee = [AccountId32([1; 32])];
         let good = transcript(&AccountId32([5; 32]), InclusionBlock(9), &vk, &committee);
         sig.verify(&vk, &good).unwrap();
-        assert_eq!(sig.verify(&other_vk, &good), Err(TestSignatureError::Invalid));
+        assert_eq!(
+            sig.verify(&other_vk, &good),
+            Err(TestSignatureError::Invalid)
+        );
         let other_block = transcript(&AccountId32([5; 32]), InclusionBlock(10), &vk, &committee);
-        assert_eq!(sig.verify(&vk, &other_block), Err(TestSignatureError::Invalid));
+        assert_eq!(
+            sig.verify(&vk, &other_block),
+            Err(TestSignatureError::Invalid)
+        );
         let other_committee = transcript(&AccountId32([5; 32]), InclusionBlock(9), &vk, &[]);
-        assert_eq!(sig.verify(&vk, &other_committee), Err(TestSignatureError::Invalid));
+        assert_eq!(
+            sig.verify(&vk, &other_committee),
+            Err(TestSignatureError::Invalid)
+        );
         let mut tampered = sig;
         tampered.0[40] ^= 1;
         assert!(tampered.verify(&vk, &good).is_err());
@@ -550,20 +571,43 @@ mod tests {
     #[test]
     fn mismatched_keys_are_refused() {
         let (xs, pubs, vk) = additive(3, 6);
-        assert!(matches!(frost_keys(0, &xs[1], &pubs, &vk), Err(TestSignatureError::BadShare(_))));
+        assert!(matches!(
+            frost_keys(0, &xs[1], &pubs, &vk),
+            Err(TestSignatureError::BadShare(_))
+        ));
         let (_, _, other) = additive(3, 7);
-        assert!(matches!(frost_keys(0, &xs[0], &pubs, &other), Err(TestSignatureError::BadShare(_))));
-        assert!(matches!(frost_keys(3, &xs[0], &pubs, &vk), Err(TestSignatureError::BadShare(_))));
+        assert!(matches!(
+            frost_keys(0, &xs[0], &pubs, &other),
+            Err(TestSignatureError::BadShare(_))
+        ));
+        assert!(matches!(
+            frost_keys(3, &xs[0], &pubs, &vk),
+            Err(TestSignatureError::BadShare(_))
+        ));
     }
 
     #[test]
     fn messages_round_trip_and_refuse_bad_lengths() {
         let c = TestSigningMessage::Commitments(vec![2; 33], vec![3; 33]);
-        assert_eq!(TestSigningMessage::from_bytes(&c.to_bytes()).unwrap().unwrap(), c);
+        assert_eq!(
+            TestSigningMessage::from_bytes(&c.to_bytes())
+                .unwrap()
+                .unwrap(),
+            c
+        );
         let s = TestSigningMessage::Share(vec![7; 32]);
-        assert_eq!(TestSigningMessage::from_bytes(&s.to_bytes()).unwrap().unwrap(), s);
+        assert_eq!(
+            TestSigningMessage::from_bytes(&s.to_bytes())
+                .unwrap()
+                .unwrap(),
+            s
+        );
         assert!(TestSigningMessage::from_bytes(b"{\"json\":1}").is_none());
-        assert!(TestSigningMessage::from_bytes(&[TAG_SHARE, 1, 2]).unwrap().is_err());
-        assert!(TestSigningMessage::from_bytes(&[TAG_COMMITMENTS; 10]).unwrap().is_err());
+        assert!(TestSigningMessage::from_bytes(&[TAG_SHARE, 1, 2])
+            .unwrap()
+            .is_err());
+        assert!(TestSigningMessage::from_bytes(&[TAG_COMMITMENTS; 10])
+            .unwrap()
+            .is_err());
     }
 }

@@ -244,7 +244,8 @@ pub struct Receipt {
     /// The server's TSS account.
     pub server: AccountId32,
     /// The new key's test signature over the registration's transcript
-    /// ([`crate::test_signature`]); `None` for a client-dealt share.
+    /// ([`crate::test_signature`]); `None` in a client-dealt share's receipt from a server
+    /// that is not the committee member (it signs nothing with the others).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_signature: Option<TestSignature>,
     /// sr25519 signature over the statement.
@@ -335,11 +336,12 @@ impl Receipt {
             &self.verifying_key,
             committee,
         );
-        sig.verify(&self.verifying_key, &transcript)
-            .map_err(|e| VerificationError::BadTestSignature {
+        sig.verify(&self.verifying_key, &transcript).map_err(|e| {
+            VerificationError::BadTestSignature {
                 server: self.server,
                 why: e.to_string(),
-            })?;
+            }
+        })?;
         Ok(sig)
     }
 }
@@ -587,7 +589,9 @@ mod tests {
         let mut tampered = r.clone();
         tampered.test_signature.as_mut().unwrap().0[64] ^= 1;
         // The receipt's own signature covers the test signature.
-        assert!(tampered.verify(&acct, InclusionBlock(4), &k, |_| Some(0)).is_err());
+        assert!(tampered
+            .verify(&acct, InclusionBlock(4), &k, |_| Some(0))
+            .is_err());
         assert!(matches!(
             tampered.verify_test_signature(&committee),
             Err(VerificationError::BadTestSignature { .. })

@@ -54,6 +54,21 @@ pub fn key_share_verifying_key(key_share_hex: &str) -> Result<String, JsError> {
     ))
 }
 
+/// Checks the test signature of a registration result (the `RegisterResult` as JSON text):
+/// FROST(secp256k1) over its transcript (account, inclusion block, verifying key, committee) under
+/// its verifying key, the check `register` made before it answered. For a result kept and read
+/// back later. Errors: `InvalidInput` (not a result), `VerificationFailed`.
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen(js_name = verifyTestSignature)]
+pub fn verify_test_signature(result_json: &str) -> Result<(), JsValue> {
+    use entropy_register_client::Error;
+    let op = "verifyTestSignature";
+    let (vk, sig, transcript) =
+        options::test_signature_of_result(result_json).map_err(|e| error::to_js(e, op))?;
+    sig.verify(&vk, &transcript)
+        .map_err(|e| error::to_js(Error::VerificationFailed(e.to_string()), op))
+}
+
 /// A fresh random account: `{secretKey, address}` (0x hex mini secret, SS58). Use it as a
 /// signer (`{secretKey}`) once it holds funds. Keep the secret.
 #[cfg(target_arch = "wasm32")]

@@ -8,8 +8,9 @@ use entropy_register_client::request::{
     programs, DealtSecret, Mode, RegisterRequest, DEFAULT_TIMEOUT_BLOCKS,
 };
 use entropy_register_client::Error;
+use entropy_register_core::committee::InclusionBlock;
 use entropy_register_core::keys::{Sr25519Pair, X25519Keypair};
-use entropy_register_core::types::{AccountId32, ProgramInstance};
+use entropy_register_core::types::{AccountId32, ProgramInstance, VerifyingKey};
 use futures::future::LocalBoxFuture;
 use serde::Deserialize;
 
@@ -362,6 +363,53 @@ pub fn parse<E: PayloadSigner>(
     })
 }
 
+/// The verifying key, test signature and transcript of a `RegisterResult` given as JSON text.
+pub fn test_signature_of_result(
+    json: &str,
+) -> Result<
+    (
+        VerifyingKey,
+        entropy_register_core::test_signature::TestSignature,
+        Vec<u8>,
+    ),
+    Error,
+> {
+    use entropy_register_core::test_signature::{transcript, TestSignature};
+    let bad = |what: &str| Error::InvalidInput(format!("not a registration result: {what}"));
+    let v: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| bad(&format!("not JSON ({e})")))?;
+    let text = |k: &str| v[k].as_str().ok_or_else(|| bad(&format!("no {k}")));
+    let account = parse_account(text("account")?)?;
+    let block = v["inclusionBlock"]
+        .as_u64()
+        .and_then(|b| u32::try_from(b).ok())
+        .ok_or_else(|| bad("no inclusionBlock"))?;
+    let vk = entropy_register_core::hex::decode(text("verifyingKey")?)
+        .ok()
+        .and_then(|b| VerifyingKey::from_bytes(&b).ok())
+        .ok_or_else(|| bad("verifyingKey is not a key"))?;
+    let sig = entropy_register_core::hex::decode(text("testSignature")?)
+        .ok()
+        .and_then(|b| TestSignature::from_bytes(&b).ok())
+        .ok_or_else(|| bad("testSignature is not 65 bytes of hex"))?;
+    let committee = v["committee"]
+        .as_array()
+        .ok_or_else(|| bad("no committee"))?
+        .iter()
+        .map(|m| {
+            m["tssAccount"]
+                .as_str()
+                .ok_or_else(|| bad("a committee member without tssAccount"))
+                .and_then(parse_account)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((
+        vk,
+        sig,
+        transcript(&account, InclusionBlock(block), &vk, &committee),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -570,5 +618,17 @@ mod tests {
         }
         let big = format!("0x{}", "00".repeat(MAX_PROGRAM_BYTES));
         assert_eq!(code(program(&big).program()), Code::InvalidInput);
+    }
+
+    #[test]
+    fn a_result_without_its_fields_is_invalid_input() {
+        for bad in ["", "{}", r#"{"account":"5F","inclusionBlock":1}"#] {
+            let e = super::test_signature_of_result(bad).unwrap_err();
+            assert_eq!(
+                e.code(),
+                entropy_register_client::Code::InvalidInput,
+                "{bad}: {e}"
+            );
+        }
     }
 }

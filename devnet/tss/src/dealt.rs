@@ -4,8 +4,11 @@
 //! - `POST /user/dealt_share`: a user's HPKE envelope with the share of this server's
 //!   subgroup. The server checks it against the chain (signer = registering account, client-dealt
 //!   mode, its subgroup, the share against the on-chain commitments), compares the share's digest
-//!   with every other member of its subgroup, stores it encrypted, confirms on chain if it is
-//!   the subgroup's committee member for N+1, and answers with its signed receipt.
+//!   with every other member of its subgroup; the subgroup's committee member for N+1 then makes
+//!   the key's test signature with the other subgroups' committee members (each signs with the
+//!   share it received). It stores the share encrypted, confirms on chain if it is the committee
+//!   member, and answers with its signed receipt (the committee member's carries the test
+//!   signature).
 //! - `POST /user/share_check`: a subgroup peer asks whether this server holds the same share;
 //!   the answer is signed.
 //!
@@ -25,12 +28,14 @@ use entropy_register_core::client_dealt::{
 use entropy_register_core::committee::InclusionBlock;
 use entropy_register_core::dkg::KeyShare;
 use entropy_register_core::envelope::{EncryptedSignedMessage, Opened};
+use entropy_register_core::session::SessionId;
 use entropy_register_core::types::{AccountId32, ServerInfo, VerifyingKey};
 use entropy_register_core::verify::Receipt;
 
 use crate::chain::At;
 use crate::refusal::Refusal;
 use crate::server::{receipt_key, Server};
+use crate::sessions::{self, DkgPlan};
 
 /// How long a server waits for its subgroup peers to have the user's share too.
 pub const PEER_WAIT: Duration = Duration::from_secs(30);
@@ -100,8 +105,8 @@ pub async fn dealt_share(
         .map(|(_, info)| info)
         .filter(|i| i.tss_account != me)
         .collect();
+    let committee = committee.map_err(Refusal::internal)?;
     let confirmer = committee
-        .map_err(Refusal::internal)?
         .get(subgroup as usize)
         .is_some_and(|v| v.tss_account == me);
     drop(state);
@@ -126,6 +131,51 @@ pub async fn dealt_share(
         return Err(e);
     }
 
+    // The committee members sign the key's test signature with the shares they received,
+    // before anything is kept: a dealt share that does not combine to the key is refused. A
+    // repeated POST after the confirmation answers the receipt kept then.
+    let receipt_at = receipt_key(&account, InclusionBlock(n));
+    if already_confirmed {
+        if let Some(kept) = s.store.get(&receipt_at).map_err(Refusal::internal)? {
+            let receipt: Receipt = serde_json::from_slice(&kept).map_err(Refusal::internal)?;
+            return Ok(Json(receipt));
+        }
+    }
+    let test_signature = if confirmer && !already_confirmed {
+        let members: Vec<(AccountId32, String, [u8; 32])> = committee
+            .iter()
+            .map(|m| {
+                (
+                    m.tss_account,
+                    String::from_utf8_lossy(&m.endpoint).into_owned(),
+                    m.x25519_public_key,
+                )
+            })
+            .collect();
+        let mut plan = DkgPlan::new(
+            SessionId::dkg(account, InclusionBlock(n)),
+            me,
+            &members,
+            None,
+        );
+        plan.wrong_test_share = s.wrong_test_share;
+        plan.held_share = Some(accepted.share.clone());
+        let secret = s.keys.x25519.secret_bytes();
+        match sessions::run_dkg(&s.sessions, plan, &s.keys.account, &secret).await {
+            Ok((_, sig)) => Some(sig),
+            Err(e) => {
+                s.dealt_digests
+                    .lock()
+                    .expect("not poisoned")
+                    .remove(&account);
+                tracing::error!(%account, vk = %vk.to_hex(), "dealt key's test signature failed: {e}");
+                return Err(Refusal::new(ApiCode::TestSignatureFailed, e));
+            }
+        }
+    } else {
+        None
+    };
+
     let key = vk.to_hex();
     let value = accepted.share.to_bytes();
     if s.store.exists(&key).map_err(Refusal::internal)? {
@@ -147,10 +197,17 @@ pub async fn dealt_share(
             .map_err(|e| Refusal::new(ApiCode::ConfirmFailed, e))?;
         tracing::info!(%account, subgroup, block = included.block, "confirmed a dealt key");
     }
-    let receipt = Receipt::sign(&s.keys.account, account, InclusionBlock(n), subgroup, vk, None);
+    let receipt = Receipt::sign(
+        &s.keys.account,
+        account,
+        InclusionBlock(n),
+        subgroup,
+        vk,
+        test_signature,
+    );
     let json = serde_json::to_vec(&receipt).expect("plain data serializes");
     s.store
-        .replace(&receipt_key(&account, InclusionBlock(n)), &json)
+        .replace(&receipt_at, &json)
         .map_err(Refusal::internal)?;
     Ok(Json(receipt))
 }

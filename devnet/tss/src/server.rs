@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use entropy_register_core::api::{self, routes};
 use entropy_register_core::committee::InclusionBlock;
-use entropy_register_core::dkg::{dkg_parties, KeyShare};
+use entropy_register_core::dkg::KeyShare;
 use entropy_register_core::envelope::EncryptedSignedMessage;
 use entropy_register_core::keys::TssKeys;
 use entropy_register_core::session::SessionId;
@@ -15,7 +15,7 @@ use entropy_register_core::types::{AccountId32, KeyVisibility, ServerInfo, Valid
 use entropy_register_core::verify::Receipt;
 
 use crate::chain::{At, Chain, ChainError, ConfirmError, Confirmer};
-use crate::sessions::{self, Dial, DkgPlan, SessionError, Sessions};
+use crate::sessions::{self, DkgPlan, SessionError, Sessions};
 use crate::store::{Store, StoreError};
 
 /// Store key of the last block served by `/user/new` (u32 big-endian), as the reference.
@@ -131,33 +131,12 @@ impl Server {
                 .map_err(|_| RegistrationError::BadCommittee("endpoint is not UTF-8".into()))?;
             members.push((AccountId32(a), endpoint, v.x25519_public_key));
         }
-        let accounts: Vec<AccountId32> = members.iter().map(|m| m.0).collect();
-        let parties = dkg_parties(&accounts, account, &details.key_visibility);
-        let mut expected: HashMap<AccountId32, [u8; 32]> = members
-            .iter()
-            .filter(|m| m.0 != me)
-            .map(|m| (m.0, m.2))
-            .collect();
-        if let KeyVisibility::Private(pk) = details.key_visibility {
-            expected.insert(account, pk);
-        }
-        // Dialing rule (§4.4): the larger account dials; the user always dials.
-        let dial = members
-            .iter()
-            .filter(|m| m.0 != me && me.0 > m.0 .0)
-            .map(|m| Dial {
-                account: m.0,
-                endpoint: m.1.clone(),
-                x25519: m.2,
-            })
-            .collect();
-        let plan = DkgPlan {
-            session_id: SessionId::dkg(account, block),
-            parties,
-            expected,
-            dial,
-            wrong_test_share: self.wrong_test_share,
+        let user = match details.key_visibility {
+            KeyVisibility::Private(pk) => Some((account, pk)),
+            KeyVisibility::Public => None,
         };
+        let mut plan = DkgPlan::new(SessionId::dkg(account, block), me, &members, user);
+        plan.wrong_test_share = self.wrong_test_share;
         let secret = self.keys.x25519.secret_bytes();
         // The DKG session ends with the test signature: a key whose shares do not sign is
         // never stored or confirmed.

@@ -7,10 +7,10 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use entropy_register_core::dkg::{DkgError, DkgSession, KeyShare};
-use entropy_register_core::test_signature::TestSignature;
 use entropy_register_core::keys::Sr25519Pair;
 use entropy_register_core::noise::{Channel, PendingSubscription};
 use entropy_register_core::session::{SessionId, SubscribeMessage, SubscribeRejection};
+use entropy_register_core::test_signature::TestSignature;
 use entropy_register_core::types::AccountId32;
 use tokio::sync::mpsc;
 
@@ -178,6 +178,49 @@ pub struct DkgPlan {
     pub dial: Vec<Dial>,
     /// Test-only fault switch: sign the test signature with a wrong share.
     pub wrong_test_share: bool,
+    /// Client-dealt flow: the share this server already holds; the session then only makes
+    /// its test signature with the other holders ([`DkgSession::test_signature_only`]).
+    pub held_share: Option<KeyShare>,
+}
+
+impl DkgPlan {
+    /// The plan of server `me` among `members` (account, `host:port`, Noise key; protocol
+    /// order), plus the user as the last party when `user` is given (Private mode: its account
+    /// and Noise key). Dialing rule (§4.4): the larger account dials; the user always dials.
+    pub fn new(
+        session_id: SessionId,
+        me: AccountId32,
+        members: &[(AccountId32, String, [u8; 32])],
+        user: Option<(AccountId32, [u8; 32])>,
+    ) -> Self {
+        let mut parties: Vec<AccountId32> = members.iter().map(|m| m.0).collect();
+        let mut expected: HashMap<AccountId32, [u8; 32]> = members
+            .iter()
+            .filter(|m| m.0 != me)
+            .map(|m| (m.0, m.2))
+            .collect();
+        if let Some((account, pk)) = user {
+            parties.push(account);
+            expected.insert(account, pk);
+        }
+        let dial = members
+            .iter()
+            .filter(|m| m.0 != me && me.0 > m.0 .0)
+            .map(|m| Dial {
+                account: m.0,
+                endpoint: m.1.clone(),
+                x25519: m.2,
+            })
+            .collect();
+        DkgPlan {
+            session_id,
+            parties,
+            expected,
+            dial,
+            wrong_test_share: false,
+            held_share: None,
+        }
+    }
 }
 
 enum Input {
@@ -275,9 +318,10 @@ pub async fn run_dkg(
     let parties = plan.parties.clone();
     let pair = signer.clone();
     let wrong = plan.wrong_test_share;
+    let held = plan.held_share;
     std::thread::Builder::new()
         .name("dkg".into())
-        .spawn(move || drive(sid, parties, pair, wrong, in_rx, out_tx))
+        .spawn(move || drive(sid, parties, pair, held, wrong, in_rx, out_tx))
         .expect("thread spawns");
 
     // One pump per peer: decrypt in, encrypt out.
@@ -362,13 +406,18 @@ fn drive(
     sid: SessionId,
     parties: Vec<AccountId32>,
     pair: Sr25519Pair,
+    held_share: Option<KeyShare>,
     wrong_test_share: bool,
     input: std::sync::mpsc::Receiver<Input>,
     output: mpsc::UnboundedSender<Output>,
 ) {
     let start = Instant::now();
     let now_ms = || start.elapsed().as_millis() as u64;
-    let mut session = match DkgSession::new(sid, parties, pair) {
+    let session = match held_share {
+        Some(share) => DkgSession::test_signature_only(sid, parties, pair, share),
+        None => DkgSession::new(sid, parties, pair),
+    };
+    let mut session = match session {
         Ok(s) => s,
         Err(e) => {
             let _ = output.send(Output::Failed(e));

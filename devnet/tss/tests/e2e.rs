@@ -268,7 +268,7 @@ async fn public_registration(ctx: &Ctx) -> (AccountId32, u32, VerifyingKey) {
     assert_eq!(out.committee.len(), 2);
     // The committee's test signature, in both receipts, verifies under the registered key over
     // this registration's transcript (the client checked it; checked here once more).
-    let sig = out.test_signature.expect("a test signature");
+    let sig = out.test_signature;
     let committee: Vec<AccountId32> = out.committee.iter().map(|m| m.member.tss_account).collect();
     sig.verify(
         &vk,
@@ -906,6 +906,11 @@ async fn client_dealt_rejections_then_registration(ctx: &mut Ctx) {
         .register(request(mode, pma), &|_| {}, futures::future::pending())
         .await
         .expect("a verified client-dealt registration");
+    // The committee signed with the dealt shares it received; the client verified it.
+    let sig = out.test_signature;
+    for m in &out.committee {
+        assert_eq!(m.receipt.test_signature, Some(sig));
+    }
     assert_eq!(out.dealt_shares.map(|d| d.len()), Some(4));
 }
 
@@ -962,13 +967,29 @@ async fn a_server_signing_with_a_wrong_share_is_named(ctx: &mut Ctx) {
     let state = ctx.chain.at(At::Latest).await.unwrap();
     assert!(state.registering(&user.account()).await.unwrap().is_some());
     for name in names {
-        assert_eq!(ctx.open_sessions(name).await, 0, "{name} still has a session");
+        assert_eq!(
+            ctx.open_sessions(name).await,
+            0,
+            "{name} still has a session"
+        );
         let (status, _) = ctx.receipt(name, &user.account(), n).await;
         assert_eq!(status, 404, "{name} has a receipt");
-        assert_eq!(ctx.held(name, &dropped).await, None, "{name} stored the dropped key");
+        assert_eq!(
+            ctx.held(name, &dropped).await,
+            None,
+            "{name} stored the dropped key"
+        );
     }
     for b in n..=ctx.chain.best_block().await.unwrap() {
-        for e in ctx.chain.at(At::Block(b)).await.unwrap().registry_events().await.unwrap() {
+        for e in ctx
+            .chain
+            .at(At::Block(b))
+            .await
+            .unwrap()
+            .registry_events()
+            .await
+            .unwrap()
+        {
             let confirmed = matches!(
                 &e,
                 RegistryEvent::RecievedConfirmation(a, ..) | RegistryEvent::AccountRegistered(a, _)

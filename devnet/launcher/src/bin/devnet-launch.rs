@@ -112,6 +112,10 @@ async fn demo(rpc_url: &str) -> Result<(), String> {
             "  verified: the committee's confirmations, Registered[vk] holds the request, {} receipts",
             out.committee.len()
         );
+        println!(
+            "  verified: the share holders' test signature under this key {}",
+            entropy_register_core::hex::encode_0x(&out.test_signature.0)
+        );
         if let Some(share) = &out.key_share {
             println!(
                 "  the user's own share (party {} of {}) is of this key",
