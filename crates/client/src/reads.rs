@@ -82,20 +82,9 @@ impl<S: ChainState> State<S> {
     ) -> Result<Option<T>, ChainError> {
         match self.raw(key).await? {
             None => Ok(None),
-            Some(v) => {
-                let mut input = &v[..];
-                let value = T::decode(&mut input).map_err(|e| ChainError::Decode {
-                    item,
-                    error: e.to_string(),
-                })?;
-                if !input.is_empty() {
-                    return Err(ChainError::Decode {
-                        item,
-                        error: format!("{} trailing bytes", input.len()),
-                    });
-                }
-                Ok(Some(value))
-            }
+            Some(v) => storage::decode_value(&v)
+                .map(Some)
+                .map_err(|error| ChainError::Decode { item, error }),
         }
     }
 

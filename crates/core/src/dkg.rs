@@ -140,6 +140,13 @@ impl DkgMessage {
         w.finish()
     }
 
+    /// Signs the message again as `sender` after its fields were changed: lets a test or a
+    /// fuzz target reach what lies behind the signature check with altered content.
+    #[cfg(feature = "test-helpers")]
+    pub fn resign(&mut self, sender: &Sr25519Pair) {
+        self.signature = sender.sign(&self.signed_bytes());
+    }
+
     /// Parses the wire form.
     pub fn from_bytes(b: &[u8]) -> Result<Self, DkgError> {
         let bad = |e: crate::wire::WireError| DkgError::BadMessage(e.to_string());

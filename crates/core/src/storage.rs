@@ -2,8 +2,9 @@
 //! gives its full storage key, and the item's value type is named beside it. Pallet and item
 //! names, hashers and value types are those of the devnet runtime (= v0.2.0, §1.3, §2).
 
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use codec::Encode;
+use codec::{Decode, Encode};
 
 use crate::hashing::{storage_map_key, StorageHasher};
 use crate::types::{AccountId32, VerifyingKey};
@@ -145,10 +146,32 @@ pub fn free_balance(account_info: &[u8]) -> Option<u128> {
     Some(u128::from_le_bytes(b.try_into().ok()?))
 }
 
+/// Decodes a whole storage value as `T`: SCALE, with no byte left over (a value that does not
+/// decode this way was written by another runtime version). The error says why, for people.
+pub fn decode_value<T: Decode>(value: &[u8]) -> Result<T, String> {
+    let mut input = value;
+    let decoded = T::decode(&mut input).map_err(|e| e.to_string())?;
+    if !input.is_empty() {
+        return Err(alloc::format!("{} trailing bytes", input.len()));
+    }
+    Ok(decoded)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::hashing::storage_prefix;
+
+    #[test]
+    fn a_value_decodes_whole_or_not_at_all() {
+        assert_eq!(decode_value::<u8>(&[3]), Ok(3));
+        assert_eq!(
+            decode_value::<u8>(&[3, 4]),
+            Err("1 trailing bytes".to_string())
+        );
+        assert!(decode_value::<u32>(&[3]).is_err());
+        assert!(decode_value::<Vec<AccountId32>>(&[0x04, 1, 2]).is_err());
+    }
 
     #[test]
     fn keys_have_prefix_hash_and_key() {
