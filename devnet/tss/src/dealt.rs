@@ -26,7 +26,6 @@ use entropy_register_core::client_dealt::{
     ShareCheckAnswer,
 };
 use entropy_register_core::committee::InclusionBlock;
-use entropy_register_core::dkg::KeyShare;
 use entropy_register_core::envelope::{EncryptedSignedMessage, Opened};
 use entropy_register_core::session::SessionId;
 use entropy_register_core::types::{AccountId32, ServerInfo, VerifyingKey};
@@ -313,9 +312,8 @@ fn stored_digest(
     account: &AccountId32,
     vk: &VerifyingKey,
 ) -> Result<Option<[u8; 32]>, Refusal> {
-    let Some(bytes) = s.store.get(&vk.to_hex()).map_err(Refusal::internal)? else {
-        return Ok(None);
-    };
-    let share = KeyShare::from_bytes(&bytes).map_err(Refusal::internal)?;
-    Ok(Some(share_digest(account, &share)))
+    Ok(s.store
+        .key_share(vk)
+        .map_err(Refusal::internal)?
+        .map(|share| share_digest(account, &share)))
 }

@@ -238,17 +238,12 @@ async fn key_status(
             entropy_register_core::types::VerifyingKey::from_bytes(&b).map_err(|e| e.to_string())
         })
         .map_err(|e| Refusal::new(ApiCode::InvalidVerifyingKey, e))?;
-    let Some(bytes) = s.store.get(&vk.to_hex()).map_err(Refusal::internal)? else {
+    let Some(share) = s.store.key_share(&vk).map_err(Refusal::internal)? else {
         return Err(Refusal::new(
             ApiCode::NoKeyShare,
             format!("no share of {} on this server", vk.to_hex()),
         ));
     };
-    let share =
-        entropy_register_core::dkg::KeyShare::from_bytes(&bytes).map_err(Refusal::internal)?;
-    if share.verifying_key() != vk {
-        return Err(Refusal::internal("stored share does not match its key"));
-    }
     Ok(Json(KeyStatus {
         verifying_key: vk.to_hex(),
         party_index: share.party_index(),

@@ -8,9 +8,11 @@
 
 use std::path::Path;
 
+use entropy_register_core::dkg::KeyShare;
 use entropy_register_core::kvdb::{
     KvdbError, RecordKey, ScryptParams, SALT_KEY, SALT_LEN, VERIFICATION_KEY, VERIFICATION_VALUE,
 };
+use entropy_register_core::types::VerifyingKey;
 use rand::RngCore;
 use redb::{Database, ReadableTable, TableDefinition};
 use zeroize::Zeroizing;
@@ -40,6 +42,14 @@ pub enum StoreError {
     /// `put` on a key that was not reserved (or already holds a value).
     #[error("key {0} is not reserved")]
     NotReserved(String),
+    /// The record under a verifying key does not hold a share of that key.
+    #[error("the record of {key} is not a share of that key: {why}")]
+    BadShare {
+        /// The verifying key (hex).
+        key: String,
+        /// What is wrong.
+        why: String,
+    },
 }
 
 fn io<E: std::fmt::Display>(e: E) -> StoreError {
@@ -130,6 +140,28 @@ impl Store {
     /// The value under `key`; `None` if absent or only reserved.
     pub fn get(&self, key: &str) -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
         Ok(self.get_raw(key)?.filter(|v| !v.is_empty()))
+    }
+
+    /// The share of `vk` this store holds, decrypted and parsed; `None` when there is none (or
+    /// only a reservation). A record that does not parse, or holds a share of another key, is
+    /// an error, never an answer.
+    pub fn key_share(&self, vk: &VerifyingKey) -> Result<Option<KeyShare>, StoreError> {
+        let key = vk.to_hex();
+        let Some(bytes) = self.get(&key)? else {
+            return Ok(None);
+        };
+        let bad = |why: String| StoreError::BadShare {
+            key: key.clone(),
+            why,
+        };
+        let share = KeyShare::from_bytes(&bytes).map_err(|e| bad(e.to_string()))?;
+        if share.verifying_key() != *vk {
+            return Err(bad(format!(
+                "it is a share of {}",
+                share.verifying_key().to_hex()
+            )));
+        }
+        Ok(Some(share))
     }
 
     /// Whether a usable value exists under `key`.
