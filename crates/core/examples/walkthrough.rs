@@ -93,7 +93,7 @@ fn main() {
             &msg,
             &NewUserFacts {
                 own_tss_account: s.account.public(),
-                last_served_block: None,
+                already_served: false,
                 best_block: n.0 + 1,
                 onchain_accounts: Some(&onchain),
                 expected_committee: Some(&msg.validators_info),

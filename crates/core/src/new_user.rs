@@ -21,8 +21,8 @@ pub const FRESHNESS_WINDOW_BLOCKS: u32 = 16;
 pub struct NewUserFacts<'a> {
     /// The server's own TSS account (32 bytes).
     pub own_tss_account: [u8; 32],
-    /// The highest block number already served (`LATEST_BLOCK_NUMBER_NEW_USER`), if any.
-    pub last_served_block: Option<u32>,
+    /// Whether block N was already served (see [`ServedBlocks`]).
+    pub already_served: bool,
     /// The latest block number of the server's chain view (the servers use the finalized head).
     pub best_block: u32,
     /// `Registry::Dkg(N)` as read from the chain at a block ≤ N+1 (`None` if absent).
@@ -59,12 +59,10 @@ pub enum NewUserRejection {
     #[error("the body is not a SCALE-encoded OcwMessageDkg: {0}")]
     Malformed(alloc::string::String),
     /// Block N was already served (replay).
-    #[error("data is repeated: block {block} was already served (last served {last_served})")]
+    #[error("data is repeated: block {block} was already served")]
     Repeated {
         /// N of the request.
         block: u32,
-        /// Highest block already served.
-        last_served: u32,
     },
     /// N is too old or not yet seen by this server's chain view.
     #[error("data is stale: block {block} is outside the accepted window (best block {best})")]
@@ -112,6 +110,41 @@ pub fn decode_request(body: &[u8]) -> Result<OcwMessageDkg, NewUserRejection> {
     Ok(msg)
 }
 
+/// The blocks a server has served through `/user/new` (a request for one of them again is a
+/// replay). A set, not the reference's single "latest block": on a real network the requests of
+/// two blocks can be judged out of order (each waits for its own block's finality), and a
+/// "latest" rule would then refuse the older block's registrations for good. Blocks older than
+/// the freshness window are dropped: a request for them is stale anyway. Stored as SCALE
+/// `Vec<u32>`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Encode, Decode)]
+pub struct ServedBlocks(Vec<u32>);
+
+impl ServedBlocks {
+    /// Whether `block` was served.
+    pub fn contains(&self, block: u32) -> bool {
+        self.0.contains(&block)
+    }
+
+    /// Records `block` as served, forgetting blocks that a server whose finalized head is
+    /// `best` judges stale whatever they hold.
+    pub fn record(&mut self, block: u32, best: u32) {
+        let oldest_fresh = best.saturating_sub(FRESHNESS_WINDOW_BLOCKS + 1);
+        self.0.retain(|b| *b >= oldest_fresh && *b != block);
+        self.0.push(block);
+        self.0.sort_unstable();
+    }
+
+    /// The stored form.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.encode()
+    }
+
+    /// Reads the stored form (`None` if it is not one).
+    pub fn from_bytes(b: &[u8]) -> Option<Self> {
+        crate::storage::decode_value(b).ok()
+    }
+}
+
 /// Judges a decoded request against chain facts, in the reference's order: empty → 204,
 /// not a member → 421, then replay, freshness, account-list digest (and committee, if known).
 pub fn judge(
@@ -129,13 +162,8 @@ pub fn judge(
         return Ok(NewUserVerdict::NotInCommittee);
     };
     let n = msg.block_number;
-    if let Some(last) = facts.last_served_block {
-        if last >= n {
-            return Err(NewUserRejection::Repeated {
-                block: n,
-                last_served: last,
-            });
-        }
+    if facts.already_served {
+        return Err(NewUserRejection::Repeated { block: n });
     }
     // Fresh iff N+1 <= best <= N+1+window.
     let ocw_block = n as u64 + 1;
@@ -200,10 +228,14 @@ mod tests {
         }
     }
 
-    fn facts<'a>(onchain: Option<&'a [Vec<u8>]>, best: u32, last: Option<u32>) -> NewUserFacts<'a> {
+    fn facts<'a>(onchain: Option<&'a [Vec<u8>]>, best: u32, served: &[u32]) -> NewUserFacts<'a> {
+        let mut set = ServedBlocks::default();
+        for b in served {
+            set.record(*b, best);
+        }
         NewUserFacts {
             own_tss_account: ME,
-            last_served_block: last,
+            already_served: set.contains(10),
             best_block: best,
             onchain_accounts: onchain,
             expected_committee: None,
@@ -215,7 +247,7 @@ mod tests {
     fn accepts_consistent_request() {
         let m = msg(10);
         let on = m.sig_request_accounts.clone();
-        let v = judge(&m, &facts(Some(&on), 11, Some(9))).unwrap();
+        let v = judge(&m, &facts(Some(&on), 11, &[9])).unwrap();
         assert_eq!(
             v,
             NewUserVerdict::Accept {
@@ -231,24 +263,36 @@ mod tests {
         let m = msg(10);
         let on = m.sig_request_accounts.clone();
         assert!(matches!(
-            judge(&m, &facts(Some(&on), 11, Some(10))),
+            judge(&m, &facts(Some(&on), 11, &[10])),
             Err(NewUserRejection::Repeated { .. })
         ));
-        assert!(matches!(
-            judge(&m, &facts(Some(&on), 11, Some(11))),
-            Err(NewUserRejection::Repeated { .. })
-        ));
+        // A later block served first (requests judged out of order) does not make N a replay.
+        assert!(judge(&m, &facts(Some(&on), 12, &[11])).is_ok());
         // best == N: the OCW block is not yet visible here.
         assert!(matches!(
-            judge(&m, &facts(Some(&on), 10, None)),
+            judge(&m, &facts(Some(&on), 10, &[])),
             Err(NewUserRejection::Stale { .. })
         ));
         // best == N+1+window is the last fresh block; one more is stale.
-        assert!(judge(&m, &facts(Some(&on), 11 + FRESHNESS_WINDOW_BLOCKS, None)).is_ok());
+        assert!(judge(&m, &facts(Some(&on), 11 + FRESHNESS_WINDOW_BLOCKS, &[])).is_ok());
         assert!(matches!(
-            judge(&m, &facts(Some(&on), 12 + FRESHNESS_WINDOW_BLOCKS, None)),
+            judge(&m, &facts(Some(&on), 12 + FRESHNESS_WINDOW_BLOCKS, &[])),
             Err(NewUserRejection::Stale { .. })
         ));
+    }
+
+    #[test]
+    fn served_blocks_are_a_set_that_forgets_stale_blocks() {
+        let mut s = ServedBlocks::default();
+        s.record(12, 13);
+        s.record(10, 13);
+        s.record(12, 13);
+        assert!(s.contains(10) && s.contains(12) && !s.contains(11));
+        assert_eq!(ServedBlocks::from_bytes(&s.to_bytes()), Some(s.clone()));
+        // Once the finalized head is past 10 + 1 + window, block 10 is stale: forgotten.
+        s.record(40, 12 + FRESHNESS_WINDOW_BLOCKS);
+        assert!(!s.contains(10) && s.contains(12) && s.contains(40));
+        assert_eq!(ServedBlocks::from_bytes(&[1, 2]), None);
     }
 
     #[test]
@@ -256,28 +300,28 @@ mod tests {
         let m = msg(10);
         let other = vec![vec![8u8; 32]];
         assert_eq!(
-            judge(&m, &facts(Some(&other), 11, None)),
+            judge(&m, &facts(Some(&other), 11, &[])),
             Err(NewUserRejection::NotVerifiable { block: 10 })
         );
         assert_eq!(
-            judge(&m, &facts(None, 11, None)),
+            judge(&m, &facts(None, 11, &[])),
             Err(NewUserRejection::NotVerifiable { block: 10 })
         );
         let mut not_me = m.clone();
         not_me.validators_info.pop();
         assert_eq!(
-            judge(&not_me, &facts(Some(&m.sig_request_accounts), 11, None)),
+            judge(&not_me, &facts(Some(&m.sig_request_accounts), 11, &[])),
             Ok(NewUserVerdict::NotInCommittee)
         );
         let mut empty = m.clone();
         empty.sig_request_accounts.clear();
         assert_eq!(
-            judge(&empty, &facts(None, 11, None)),
+            judge(&empty, &facts(None, 11, &[])),
             Ok(NewUserVerdict::NothingToDo)
         );
         let on = m.sig_request_accounts.clone();
         let wrong_committee = vec![m.validators_info[1].clone()];
-        let mut f = facts(Some(&on), 11, None);
+        let mut f = facts(Some(&on), 11, &[]);
         f.expected_committee = Some(&wrong_committee);
         assert_eq!(
             judge(&m, &f),

@@ -373,7 +373,8 @@ impl SubxtChain {
             .map_err(|e| e.to_string())?
             .sign_and_submit_then_watch(&payload, &crate::PairSigner(signer), params.build())
             .await
-            .map_err(|e| e.to_string())?;
+            // The pool's reason (e.g. "Transaction is outdated") is only in the error's details.
+            .map_err(|e| format!("{e} ({e:?})"))?;
         let in_block = progress
             .wait_for_finalized()
             .await

@@ -126,14 +126,43 @@ pub const CONFIRM_ATTEMPTS: u32 = 5;
 #[error("confirm_register failed: {0}")]
 pub struct ConfirmError(pub String);
 
-/// Submits `confirm_register` for a server with locally tracked nonces (concurrent DKGs confirm
-/// in parallel without nonce clashes); a failed submission makes the next one re-read the nonce
-/// from the node's pool (`system_accountNextIndex`: the chain's nonce plus this account's ready
-/// transactions, so a retry does not take the nonce of a confirmation still in the pool).
+/// Submits `confirm_register` for a server with locally tracked nonces, so that concurrent DKGs
+/// confirm in parallel without nonce clashes: each new confirmation takes the next nonce, never
+/// below the node pool's next index (`system_accountNextIndex`: the chain's nonce plus this
+/// account's ready transactions); the nonce of a failed submission is handed out again first, so
+/// a gap it leaves cannot hold up the later ones, unless the pool shows it used by then.
 pub struct Confirmer {
     chain: Chain,
     signer: Sr25519Pair,
-    next_nonce: Mutex<Option<u64>>,
+    nonces: Mutex<Nonces>,
+}
+
+/// The confirmer's nonces: the next one never handed out, and those handed out whose
+/// transaction failed (they may still be free: a gap that holds up every later confirmation).
+#[derive(Debug, Default)]
+struct Nonces {
+    next: Option<u64>,
+    returned: std::collections::BTreeSet<u64>,
+}
+
+impl Nonces {
+    /// The nonce for the next transaction, given the pool's next index (the chain's nonce plus
+    /// the account's ready transactions): the lowest returned nonce the pool still lacks, else
+    /// the next new one (never below the pool's: another client may have used the account).
+    fn take(&mut self, pool_next: u64) -> u64 {
+        self.returned.retain(|n| *n >= pool_next);
+        if let Some(n) = self.returned.pop_first() {
+            return n;
+        }
+        let n = self.next.map_or(pool_next, |next| next.max(pool_next));
+        self.next = Some(n + 1);
+        n
+    }
+
+    /// `n`'s transaction failed: `n` may be reused (if the pool shows it unused by then).
+    fn give_back(&mut self, n: u64) {
+        self.returned.insert(n);
+    }
 }
 
 impl Confirmer {
@@ -142,7 +171,7 @@ impl Confirmer {
         Confirmer {
             chain,
             signer,
-            next_nonce: Mutex::new(None),
+            nonces: Mutex::new(Nonces::default()),
         }
     }
 
@@ -168,18 +197,14 @@ impl Confirmer {
         let mut last = String::new();
         for attempt in 0..CONFIRM_ATTEMPTS {
             let nonce = {
-                let mut guard = self.next_nonce.lock().await;
-                let n = match *guard {
-                    Some(n) => n,
-                    None => self
-                        .chain
-                        .subxt()
-                        .account_nonce(&self.signer.account())
-                        .await
-                        .map_err(|e| ConfirmError(e.to_string()))?,
-                };
-                *guard = Some(n + 1);
-                n
+                let mut nonces = self.nonces.lock().await;
+                let pool_next = self
+                    .chain
+                    .subxt()
+                    .account_nonce(&self.signer.account())
+                    .await
+                    .map_err(|e| ConfirmError(e.to_string()))?;
+                nonces.take(pool_next)
             };
             match self
                 .chain
@@ -189,8 +214,8 @@ impl Confirmer {
             {
                 Ok(inc) => return Ok(inc),
                 Err(e) => {
-                    tracing::warn!(attempt, %account, "confirm_register failed: {e}");
-                    *self.next_nonce.lock().await = None;
+                    tracing::warn!(attempt, nonce, %account, "confirm_register failed: {e}");
+                    self.nonces.lock().await.give_back(nonce);
                     // If the node is down, this read moves the server to another one.
                     let _ = self.chain.at(At::Latest).await;
                     last = e;
@@ -199,5 +224,24 @@ impl Confirmer {
             }
         }
         Err(ConfirmError(last))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Nonces;
+
+    #[test]
+    fn nonces_count_up_from_the_pool_and_fill_gaps_first() {
+        let mut n = Nonces::default();
+        assert_eq!(n.take(5), 5);
+        assert_eq!(n.take(5), 6, "in flight, not in the pool yet");
+        assert_eq!(n.take(6), 7);
+        n.give_back(6);
+        assert_eq!(n.take(6), 6, "the gap first");
+        assert_eq!(n.take(7), 8, "never a nonce still in flight");
+        n.give_back(7);
+        assert_eq!(n.take(9), 9, "7 was used after all: the pool is past it");
+        assert_eq!(n.take(20), 20, "another client used the account");
     }
 }

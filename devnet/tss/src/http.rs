@@ -16,7 +16,7 @@ use entropy_register_core::api::{self, routes, ApiCode, Health, KeyStatus};
 use entropy_register_core::committee::InclusionBlock;
 use entropy_register_core::envelope::{EncryptedSignedMessage, MAX_ENVELOPE_JSON};
 use entropy_register_core::new_user::{
-    decode_request, judge, NewUserFacts, NewUserVerdict, FRESHNESS_WINDOW_BLOCKS,
+    decode_request, judge, NewUserFacts, NewUserVerdict, ServedBlocks, FRESHNESS_WINDOW_BLOCKS,
 };
 use entropy_register_core::share_transfer::{
     self, ReceiveKeyAction, ReceiveKeyFacts, UserRegistrationInfo,
@@ -25,7 +25,7 @@ use entropy_register_core::types::{AccountId32, ValidatorInfo};
 
 use crate::chain::At;
 use crate::refusal::Refusal;
-use crate::server::{receipt_key, Server, LATEST_BLOCK_KEY};
+use crate::server::{receipt_key, Server, SERVED_BLOCKS_KEY};
 
 /// Largest websocket message accepted (a Noise frame of the largest application message).
 const MAX_WS_MESSAGE: usize = 9 * 1024 * 1024;
@@ -66,23 +66,23 @@ async fn new_user(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCod
         return Ok(status(api::new_user_status(&NewUserVerdict::NothingToDo)));
     }
     let n = msg.block_number;
-    let _guard = s.new_user_lock.lock().await;
     // The request is judged against finalized state: the off-chain worker of N+1 runs when
-    // N+1 is authored, GRANDPA finalizes it some blocks later. Wait for that (other nodes'
-    // requests for the same N queue on the lock meanwhile and then count as repeated).
+    // N+1 is authored, GRANDPA finalizes it some blocks later. Each request waits for that on
+    // its own (requests of different blocks do not queue behind each other's waits); only the
+    // judging and the record of served blocks below are one at a time.
     let mut latest = s.chain.at(At::Latest).await.map_err(Refusal::internal)?;
     let waiting = std::time::Instant::now();
     while latest.number() <= n && waiting.elapsed() < FINALITY_WAIT {
         tokio::time::sleep(Duration::from_millis(200)).await;
         latest = s.chain.at(At::Latest).await.map_err(Refusal::internal)?;
     }
+    let _guard = s.new_user_lock.lock().await;
     let best = latest.number();
-    let last_served = s
-        .store
-        .get(LATEST_BLOCK_KEY)
-        .map_err(Refusal::internal)?
-        .and_then(|v| <[u8; 4]>::try_from(v.as_slice()).ok())
-        .map(u32::from_be_bytes);
+    let mut served = match s.store.get(SERVED_BLOCKS_KEY).map_err(Refusal::internal)? {
+        Some(v) => ServedBlocks::from_bytes(&v)
+            .ok_or_else(|| Refusal::internal("the record of served blocks is unreadable"))?,
+        None => ServedBlocks::default(),
+    };
     // Dkg[N] and the committee as the chain saw them in the off-chain worker's block N+1.
     let (onchain, committee) = if best > n && best <= n + 1 + FRESHNESS_WINDOW_BLOCKS {
         let state = if best == n + 1 {
@@ -108,7 +108,7 @@ async fn new_user(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCod
     };
     let facts = NewUserFacts {
         own_tss_account: s.account().0,
-        last_served_block: last_served,
+        already_served: served.contains(n),
         best_block: best,
         onchain_accounts: onchain.as_deref(),
         expected_committee: committee.as_deref(),
@@ -124,8 +124,9 @@ async fn new_user(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCod
         NewUserVerdict::Accept {
             block, accounts, ..
         } => {
+            served.record(block.0, best);
             s.store
-                .replace(LATEST_BLOCK_KEY, &block.0.to_be_bytes())
+                .replace(SERVED_BLOCKS_KEY, &served.to_bytes())
                 .map_err(Refusal::internal)?;
             tracing::info!(
                 block = block.0,

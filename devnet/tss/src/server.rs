@@ -18,8 +18,9 @@ use crate::chain::{At, Chain, ChainError, ConfirmError, Confirmer};
 use crate::sessions::{self, DkgPlan, SessionError, Sessions};
 use crate::store::{Store, StoreError};
 
-/// Store key of the last block served by `/user/new` (u32 big-endian), as the reference.
-pub const LATEST_BLOCK_KEY: &str = "LATEST_BLOCK_NUMBER_NEW_USER";
+/// Store key of the blocks served by `/user/new` (`new_user::ServedBlocks`; the reference keeps
+/// only the latest one, under `LATEST_BLOCK_NUMBER_NEW_USER`).
+pub const SERVED_BLOCKS_KEY: &str = "NEW_USER_SERVED_BLOCKS";
 
 /// Store key of the receipt for the registration of `account` included in `block`.
 pub fn receipt_key(account: &AccountId32, block: InclusionBlock) -> String {

@@ -101,24 +101,31 @@ async fn main() {
                     name: "register",
                     args: args.encode(),
                 };
+                let submitted = std::cell::Cell::new(None);
                 let n = client
-                    .submit(&call, u, WaitFor::Finalized, &|| {})
+                    .submit(&call, u, WaitFor::Finalized, &|| {
+                        submitted.set(Some(start.elapsed()))
+                    })
                     .await
                     .expect("register");
+                let submitted = submitted.get().expect("on_submitted ran");
                 let followed = client
                     .follow(&u.account(), n, WaitFor::Finalized, 30, &|_| {})
                     .await
                     .unwrap_or_else(|e| panic!("a registration did not complete: {e}"));
                 // `follow` with `Finalized` returns once the Registered block is final.
                 let seen_final = best().await;
-                (n, followed.registered_block, seen_final)
+                (n, followed.registered_block, seen_final, submitted)
             }
         });
         let mut registered_at = Vec::new();
         let mut final_at = Vec::new();
         let mut inclusions = std::collections::BTreeSet::new();
-        for (n, registered, seen_final) in futures::future::join_all(registrations).await {
+        let mut last_submitted = Duration::ZERO;
+        for (n, registered, seen_final, submitted) in futures::future::join_all(registrations).await
+        {
             inclusions.insert(n);
+            last_submitted = last_submitted.max(submitted);
             registered_at.push(registered - n);
             final_at.push(seen_final.saturating_sub(n));
         }
@@ -137,6 +144,10 @@ async fn main() {
             spread(&mut registered_at),
             spread(&mut final_at),
             wall.as_secs_f64()
+        );
+        println!(
+            "          all {k} submitted to the pool within {:.1} s",
+            last_submitted.as_secs_f64()
         );
         println!(
             "          servers: {}",
