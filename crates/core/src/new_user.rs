@@ -98,16 +98,7 @@ pub enum NewUserRejection {
 
 /// Decodes a raw `/user/new` body; the whole body must be consumed.
 pub fn decode_request(body: &[u8]) -> Result<OcwMessageDkg, NewUserRejection> {
-    let mut input = body;
-    let msg = OcwMessageDkg::decode(&mut input)
-        .map_err(|e| NewUserRejection::Malformed(alloc::format!("{e}")))?;
-    if !input.is_empty() {
-        return Err(NewUserRejection::Malformed(alloc::format!(
-            "{} trailing bytes",
-            input.len()
-        )));
-    }
-    Ok(msg)
+    crate::storage::decode_value(body).map_err(NewUserRejection::Malformed)
 }
 
 /// The blocks a server has served through `/user/new` (a request for one of them again is a
