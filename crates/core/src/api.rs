@@ -194,6 +194,13 @@ api_codes! {
     NoKeyShare = ("NoKeyShare", 404),
     /// The server cannot reach its chain node.
     ChainUnavailable = ("ChainUnavailable", 503),
+    /// The server is at one of its bounds (open connections, `/user/new` requests waiting for
+    /// finality); nothing was done: try again shortly.
+    Busy = ("Busy", 503),
+    /// The request body did not arrive within the server's body-read time; nothing was done.
+    BodyTimeout = ("BodyTimeout", 408),
+    /// The request body is larger than the server accepts; nothing was done.
+    TooLarge = ("TooLarge", 413),
     /// Anything else that went wrong inside the server.
     Internal = ("Internal", 500),
 }

@@ -342,6 +342,19 @@ pub struct Included {
 }
 
 impl SubxtChain {
+    /// The number of the node's best block (`chain_getHeader`; not necessarily final).
+    pub async fn best_number(&self) -> Result<u32, ChainError> {
+        let header: serde_json::Value = self
+            .rpc
+            .request("chain_getHeader", subxt::rpcs::rpc_params![])
+            .await
+            .map_err(unreachable)?;
+        header["number"]
+            .as_str()
+            .and_then(|n| u32::from_str_radix(n.trim_start_matches("0x"), 16).ok())
+            .ok_or_else(|| unreachable(format!("a header without a block number: {header}")))
+    }
+
     /// The account's next nonce as the node sees it (pool included).
     pub async fn account_nonce(
         &self,

@@ -157,6 +157,8 @@ pub struct ProcUsage {
     pub cpu_seconds: f64,
     /// Its peak resident memory (`VmHWM`), in KiB.
     pub peak_rss_kib: u64,
+    /// Its resident memory now (`VmRSS`), in KiB.
+    pub rss_kib: u64,
 }
 
 /// `/proc` counts CPU time in `USER_HZ` ticks, 100 per second on Linux (a fixed ABI value).
@@ -173,17 +175,20 @@ impl ProcUsage {
         let ticks: u64 =
             fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-        let peak_rss_kib = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))?
-            .trim()
-            .trim_end_matches("kB")
-            .trim()
-            .parse()
-            .ok()?;
+        let kib = |field: &str| -> Option<u64> {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(field))?
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse()
+                .ok()
+        };
         Some(ProcUsage {
             cpu_seconds: ticks as f64 / USER_HZ,
-            peak_rss_kib,
+            peak_rss_kib: kib("VmHWM:")?,
+            rss_kib: kib("VmRSS:")?,
         })
     }
 }

@@ -4,12 +4,14 @@
 
 use std::time::Duration;
 
+use entropy_register_client::backend::WaitFor;
 use entropy_register_client::backend::{
     Call, Clock, FrameSink, FrameStream, Http, HttpResponse, Websocket,
 };
 use entropy_register_client::reads::ChainError;
+use entropy_register_client::request::{programs, Mode, RegisterRequest};
 use entropy_register_core::keys::Sr25519Pair;
-use entropy_register_core::types::{AccountId32, TransferArgs};
+use entropy_register_core::types::{AccountId32, ProgramInstance, ProgramsData, TransferArgs};
 use entropy_register_subxt::SubxtChain;
 use futures::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
@@ -123,4 +125,29 @@ pub async fn fund(
         }
     });
     futures::future::try_join_all(transfers).await.map(drop)
+}
+
+/// The devnet's genesis program as a registration's programs: one instance of the program at
+/// pointer `[0; 32]`, without configuration.
+pub fn genesis_program() -> ProgramsData {
+    programs(vec![ProgramInstance {
+        program_pointer: [0; 32],
+        program_config: vec![],
+    }])
+    .expect("one program instance is within the bounds")
+}
+
+/// A registration of the genesis program in `mode` (the user modifies its own programs),
+/// followed on finalized blocks for up to `timeout_blocks`.
+pub fn genesis_request(
+    mode: Mode<Sr25519Pair>,
+    timeout_blocks: u32,
+) -> RegisterRequest<Sr25519Pair> {
+    RegisterRequest {
+        mode,
+        program_modification_account: None,
+        programs: genesis_program(),
+        wait_for: WaitFor::Finalized,
+        timeout_blocks,
+    }
 }

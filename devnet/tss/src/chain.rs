@@ -34,7 +34,41 @@ pub enum At {
     Block(u32),
 }
 
+/// The best and the finalized block numbers of the node in use, as last read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Heads {
+    /// The best block (not necessarily final).
+    pub best: u32,
+    /// The latest finalized block.
+    pub finalized: u32,
+}
+
+/// How often [`Chain::watch_heads`] reads the heads.
+pub const HEADS_POLL: Duration = Duration::from_millis(200);
+
 impl Chain {
+    /// Starts one task that reads the heads every [`HEADS_POLL`] for as long as a receiver is
+    /// kept: every request that waits for a block to be finalized watches this one reading
+    /// instead of asking the node itself.
+    pub fn watch_heads(&self) -> tokio::sync::watch::Receiver<Heads> {
+        let (tx, rx) = tokio::sync::watch::channel(Heads::default());
+        let chain = self.clone();
+        tokio::spawn(async move {
+            while !tx.is_closed() {
+                let subxt = chain.subxt();
+                let (best, finalized) = futures::join!(subxt.best_number(), chain.best_block());
+                if let (Ok(best), Ok(finalized)) = (best, finalized) {
+                    tx.send_replace(Heads {
+                        best: best.max(finalized),
+                        finalized,
+                    });
+                }
+                tokio::time::sleep(HEADS_POLL).await;
+            }
+        });
+        rx
+    }
+
     /// Connects to the first of `urls` that answers (a loopback `ws://` URL is allowed),
     /// trying them in turn for up to `wait`.
     pub async fn connect(urls: &[String], wait: Duration) -> Result<Self, ChainError> {

@@ -7,16 +7,17 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use entropy_register_core::api::{self, routes, ApiCode, Health, KeyStatus};
 use entropy_register_core::committee::InclusionBlock;
-use entropy_register_core::envelope::{EncryptedSignedMessage, MAX_ENVELOPE_JSON};
+use entropy_register_core::envelope::EncryptedSignedMessage;
 use entropy_register_core::new_user::{
-    decode_request, judge, NewUserFacts, NewUserVerdict, ServedBlocks, FRESHNESS_WINDOW_BLOCKS,
+    decode_request, judge, NewUserFacts, NewUserRejection, NewUserVerdict, ServedBlocks,
+    FRESHNESS_WINDOW_BLOCKS,
 };
 use entropy_register_core::share_transfer::{
     self, ReceiveKeyAction, ReceiveKeyFacts, UserRegistrationInfo,
@@ -32,7 +33,7 @@ const MAX_WS_MESSAGE: usize = 9 * 1024 * 1024;
 
 /// The router of a server.
 pub fn router(server: Arc<Server>) -> Router {
-    Router::new()
+    let router = Router::new()
         .route(routes::USER_NEW, post(new_user))
         .route(routes::RECEIVE_KEY, post(receive_key))
         .route(routes::DEALT_SHARE, post(crate::dealt::dealt_share))
@@ -41,10 +42,9 @@ pub fn router(server: Arc<Server>) -> Router {
         .route(routes::KEY, get(key_status))
         .route(routes::WS, get(ws))
         .route(routes::HEALTHZ, get(healthz))
-        .route(routes::VERSION, get(version))
-        .layer(DefaultBodyLimit::max(MAX_ENVELOPE_JSON))
+        .route(routes::VERSION, get(version));
+    crate::limits::bounded(router.with_state(server.clone()), &server.limits)
         .layer(tower_http::cors::CorsLayer::permissive())
-        .with_state(server)
 }
 
 fn status(code: u16) -> StatusCode {
@@ -66,16 +66,34 @@ async fn new_user(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCod
         return Ok(status(api::new_user_status(&NewUserVerdict::NothingToDo)));
     }
     let n = msg.block_number;
+    // Bounded: each request below waits for finality on its own.
+    let _waiting = s.new_user_waiting.try_acquire().map_err(|_| {
+        Refusal::new(
+            ApiCode::Busy,
+            format!(
+                "{} /user/new requests are waiting for finality here; try again shortly",
+                s.limits.max_new_user_waiting
+            ),
+        )
+    })?;
+    // The off-chain worker of N+1 posts once N+1 is authored: a block further ahead than the
+    // node's best (give or take a block of propagation) is no request to wait for.
+    let heads = *s.heads.borrow();
+    if heads.best > 0 && n > heads.best + 1 {
+        return Err(NewUserRejection::Stale {
+            block: n,
+            best: heads.best,
+        }
+        .into());
+    }
     // The request is judged against finalized state: the off-chain worker of N+1 runs when
     // N+1 is authored, GRANDPA finalizes it some blocks later. Each request waits for that on
-    // its own (requests of different blocks do not queue behind each other's waits); only the
-    // judging and the record of served blocks below are one at a time.
-    let mut latest = s.chain.at(At::Latest).await.map_err(Refusal::internal)?;
-    let waiting = std::time::Instant::now();
-    while latest.number() <= n && waiting.elapsed() < FINALITY_WAIT {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        latest = s.chain.at(At::Latest).await.map_err(Refusal::internal)?;
-    }
+    // its own, watching the server's one reading of the heads (requests of different blocks
+    // do not queue behind each other's waits); only the judging and the record of served
+    // blocks below are one at a time.
+    let mut heads = s.heads.clone();
+    let _ = tokio::time::timeout(FINALITY_WAIT, heads.wait_for(|h| h.finalized > n)).await;
+    let latest = s.chain.at(At::Latest).await.map_err(Refusal::internal)?;
     let _guard = s.new_user_lock.lock().await;
     let best = latest.number();
     let mut served = match s.store.get(SERVED_BLOCKS_KEY).map_err(Refusal::internal)? {
@@ -124,6 +142,9 @@ async fn new_user(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCod
         NewUserVerdict::Accept {
             block, accounts, ..
         } => {
+            // Read once for the block's registrations (before the block counts as served: a
+            // failed read leaves the request to be sent again).
+            let place = Arc::new(s.place().await.map_err(Refusal::internal)?);
             served.record(block.0, best);
             s.store
                 .replace(SERVED_BLOCKS_KEY, &served.to_bytes())
@@ -134,11 +155,11 @@ async fn new_user(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCod
                 "accepted /user/new"
             );
             for a in accounts {
-                let s = s.clone();
+                let (s, place) = (s.clone(), place.clone());
                 let committee = msg.validators_info.clone();
                 tokio::spawn(async move {
                     let account = AccountId32(a);
-                    if let Err(e) = s.register_account(block, account, &committee).await {
+                    if let Err(e) = s.register_account(block, account, &committee, &place).await {
                         tracing::error!(%account, block = block.0, "registration failed: {e}");
                     }
                 });
@@ -259,7 +280,11 @@ async fn ws(State(s): State<Arc<Server>>, upgrade: WebSocketUpgrade) -> Response
         .on_upgrade(move |socket| async move {
             let mut io = crate::transport::from_axum(socket);
             match crate::transport::respond(&mut io, &s.keys.x25519.secret_bytes()).await {
-                Ok(pending) => s.sessions.accept(pending, io).await,
+                Ok(pending) => {
+                    s.sessions
+                        .accept(pending, io, s.limits.max_pending_subscriptions)
+                        .await
+                }
                 Err(e) => tracing::warn!("websocket handshake failed: {e}"),
             }
         })

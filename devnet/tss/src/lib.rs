@@ -10,13 +10,15 @@
 //! - [`sessions`]: DKG listeners and the DKG driver;
 //! - [`server`]: one account's registration (DKG → store → forward → confirm → receipt);
 //! - [`dealt`]: the client-dealt flow (a user's dealt share, the subgroup comparison);
-//! - [`http`]: the routes; [`refusal`]: refusals as HTTP answers;
+//! - [`http`]: the routes; [`refusal`]: refusals as HTTP answers; [`limits`]: the bounds and
+//!   the serving loop that keeps them;
 //! - [`config`]: command line and identity.
 
 pub mod chain;
 pub mod config;
 pub mod dealt;
 pub mod http;
+pub mod limits;
 pub mod refusal;
 pub mod server;
 pub mod sessions;

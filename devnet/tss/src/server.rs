@@ -41,6 +41,12 @@ pub struct Server {
     pub sessions: Sessions,
     /// Serializes `/user/new` judgements (replay protection).
     pub new_user_lock: tokio::sync::Mutex<()>,
+    /// The chain's heads as last read ([`Chain::watch_heads`]).
+    pub heads: tokio::sync::watch::Receiver<crate::chain::Heads>,
+    /// The server's bounds.
+    pub limits: crate::limits::Limits,
+    /// Places for `/user/new` requests waiting for finality ([`Limits::max_new_user_waiting`](crate::limits::Limits::max_new_user_waiting)).
+    pub new_user_waiting: tokio::sync::Semaphore,
     /// HTTP client for forwarding shares.
     pub http: reqwest::Client,
     /// Digests of the client-dealt shares this server accepted, by account (what subgroup
@@ -95,10 +101,37 @@ pub enum RegistrationError {
     },
 }
 
+/// This server's subgroup and the subgroup's other members: read once for all the
+/// registrations of one accepted `/user/new`.
+pub struct Place {
+    /// The subgroup.
+    pub subgroup: u8,
+    /// Its other servers (who get the share forwarded).
+    pub peers: Vec<ServerInfo>,
+}
+
 impl Server {
     /// This server's TSS account.
     pub fn account(&self) -> AccountId32 {
         self.keys.account.account()
+    }
+
+    /// This server's [`Place`] in the latest finalized state.
+    pub async fn place(&self) -> Result<Place, RegistrationError> {
+        let me = self.account();
+        let state = self.chain.at(At::Latest).await?;
+        let subgroup = state
+            .subgroup_of_tss(&me)
+            .await?
+            .ok_or(RegistrationError::NotOnChain)?;
+        let peers = state
+            .subgroup_servers(subgroup)
+            .await?
+            .into_iter()
+            .map(|(_, info)| info)
+            .filter(|info| info.tss_account != me)
+            .collect();
+        Ok(Place { subgroup, peers })
     }
 
     /// The registration of one account in block `block` by `committee` (in DKG order).
@@ -107,22 +140,19 @@ impl Server {
         block: InclusionBlock,
         account: AccountId32,
         committee: &[ValidatorInfo],
+        place: &Place,
     ) -> Result<KeyShare, RegistrationError> {
         let me = self.account();
-        // One state read before the DKG: the request, our subgroup and its other members.
-        let state = self.chain.at(At::Latest).await?;
-        let (details, subgroup) =
-            futures::join!(state.registering(&account), state.subgroup_of_tss(&me));
-        let details = details?.ok_or(RegistrationError::NotRegistering(account))?;
-        let subgroup = subgroup?.ok_or(RegistrationError::NotOnChain)?;
-        let peers: Vec<ServerInfo> = state
-            .subgroup_servers(subgroup)
+        let Place { subgroup, peers } = place;
+        let subgroup = *subgroup;
+        // One read before the DKG: the request.
+        let details = self
+            .chain
+            .at(At::Latest)
             .await?
-            .into_iter()
-            .map(|(_, info)| info)
-            .filter(|info| info.tss_account != me)
-            .collect();
-        drop(state);
+            .registering(&account)
+            .await?
+            .ok_or(RegistrationError::NotRegistering(account))?;
         let mut members = Vec::new();
         for v in committee {
             let a: [u8; 32] = v.tss_account.as_slice().try_into().map_err(|_| {
@@ -152,7 +182,7 @@ impl Server {
         }
         tracing::info!(%account, block = block.0, vk = %key, test_signature = ?test_signature, "key generated, test signature verified, share stored");
 
-        self.forward(account, &peers, &share).await?;
+        self.forward(account, peers, &share).await?;
         let included = self.confirmer.confirm(account, subgroup, vk).await?;
         tracing::info!(%account, subgroup, block = included.block, "confirmed on chain");
         let receipt = Receipt::sign(

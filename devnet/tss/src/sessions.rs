@@ -3,6 +3,7 @@
 //! [`DkgSession`] on its own thread (its state machine is not `Send`).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -65,6 +66,17 @@ struct Listener {
 #[derive(Default)]
 pub struct Sessions {
     open: Mutex<HashMap<SessionId, Listener>>,
+    /// Subscriptions being checked (waiting, at most [`SUBSCRIBE_WAIT`], for their session).
+    checking: AtomicUsize,
+}
+
+/// One subscription counted in [`Sessions::checking`] while it lives.
+struct Checking<'a>(&'a AtomicUsize);
+
+impl Drop for Checking<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Sessions {
@@ -100,10 +112,18 @@ impl Sessions {
 
     /// Checks the subscription of a connection this server accepted (§4.5: signature, known
     /// session, account ↔ Noise static key) and hands the connection to its session, or
-    /// refuses it with the reason. A refused stranger does not disturb the session.
-    pub async fn accept(&self, pending: PendingSubscription, io: FrameIo) {
+    /// refuses it with the reason. A refused stranger does not disturb the session. While
+    /// `max_waiting` subscriptions already wait for their session, one for a session not open
+    /// here is refused at once.
+    pub async fn accept(&self, pending: PendingSubscription, io: FrameIo, max_waiting: usize) {
         let sub = pending.subscribe.clone();
-        let deadline = Instant::now() + SUBSCRIBE_WAIT;
+        let before = self.checking.fetch_add(1, Ordering::Relaxed);
+        let _checking = Checking(&self.checking);
+        let deadline = if before < max_waiting {
+            Instant::now() + SUBSCRIBE_WAIT
+        } else {
+            Instant::now()
+        };
         let verdict = loop {
             let decided = {
                 let mut open = self.open.lock().expect("not poisoned");

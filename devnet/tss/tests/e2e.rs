@@ -1,7 +1,8 @@
 //! End to end against a launched devnet (the real node and four real servers over HTTP and
 //! websockets): Public, Private and client-dealt registration, shares held by all four servers
-//! and encrypted at rest, restart with the right and the wrong password, receipts, and the
-//! rejections of forged, replayed, stale, misdirected and malformed input.
+//! and encrypted at rest, restart with the right and the wrong password, receipts, the
+//! rejections of forged, replayed, stale, misdirected and malformed input, and a registration
+//! under 200 stalled uploads per server and a burst of junk requests.
 //!
 //! One devnet serves every scenario (the servers' ports are fixed by genesis), so they run in
 //! order inside one test; each prints its name as it passes.
@@ -16,7 +17,7 @@ use devnet_tss::chain::{At, Chain};
 use devnet_tss::config::DEV_PASSWORD;
 use devnet_tss::store::Store;
 use entropy_register_client::backend::{Call, WaitFor};
-use entropy_register_client::request::{programs, DealtSecret, Mode, RegisterRequest};
+use entropy_register_client::request::{DealtSecret, Mode, RegisterRequest};
 use entropy_register_core::api::{self, routes};
 use entropy_register_core::committee::InclusionBlock;
 use entropy_register_core::dkg::{run_in_process, KeyShare};
@@ -46,22 +47,11 @@ fn fresh(label: &str) -> Sr25519Pair {
     Sr25519Pair::from_suri(&format!("//e2e-{label}-{nonce}")).unwrap()
 }
 
-fn genesis_program() -> ProgramsData {
-    programs(vec![ProgramInstance {
-        program_pointer: [0; 32],
-        program_config: vec![],
-    }])
-    .unwrap()
-}
-
 /// A registration of the genesis program in `mode`, waiting for finalized blocks.
 fn request(mode: Mode<Sr25519Pair>, pma: AccountId32) -> RegisterRequest<Sr25519Pair> {
     RegisterRequest {
-        mode,
         program_modification_account: Some(pma),
-        programs: genesis_program(),
-        wait_for: WaitFor::Finalized,
-        timeout_blocks: 20,
+        ..native::genesis_request(mode, 20)
     }
 }
 
@@ -217,7 +207,7 @@ async fn devnet_end_to_end() {
 
     new_user_rejects_bad_requests(&ctx).await;
     eprintln!("ok: /user/new rejects malformed, misdirected, stale and forged requests");
-    let (user, n, vk) = public_registration(&ctx).await;
+    let (user, n, vk, blocks) = public_registration(&ctx).await;
     eprintln!("ok: Public registration (N = {n}, vk {})", vk.to_hex());
     // Before the abandoned registration below opens sessions of its own.
     replayed_new_user_is_refused(&ctx, n, &user).await;
@@ -243,11 +233,19 @@ async fn devnet_end_to_end() {
          nothing stored, confirmed or receipted"
     );
 
+    stalled_uploads_and_junk_do_not_delay_a_registration(&ctx, blocks).await;
+    eprintln!(
+        "ok: 200 stalled uploads per server and a burst of junk requests: a registration \
+         still completes within one block of the unloaded one; the uploads end in BodyTimeout"
+    );
+
     ctx.devnet.stop();
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-async fn public_registration(ctx: &Ctx) -> (AccountId32, u32, VerifyingKey) {
+/// Registers a fresh Public user; the inclusion block, the verifying key, and how many blocks
+/// after inclusion it was registered.
+async fn public_registration(ctx: &Ctx) -> (AccountId32, u32, VerifyingKey, u32) {
     let user = fresh("public");
     let pma = fresh("pma").account();
     ctx.fund(&[user.account()]).await;
@@ -264,6 +262,7 @@ async fn public_registration(ctx: &Ctx) -> (AccountId32, u32, VerifyingKey) {
         .await
         .expect("a verified Public registration");
     let (n, vk) = (out.inclusion_block, out.verifying_key);
+    let blocks = out.registered_block - n;
     eprintln!("  included in {n}, registered in {}", out.registered_block);
     assert_eq!(out.committee.len(), 2);
     // The committee's test signature, in both receipts, verifies under the registered key over
@@ -303,7 +302,105 @@ async fn public_registration(ctx: &Ctx) -> (AccountId32, u32, VerifyingKey) {
         let (status, body) = ctx.receipt(name, &user.account(), n).await;
         assert_eq!((status, body["code"].as_str()), (404, Some("NoReceipt")));
     }
-    (user.account(), n, vk)
+    (user.account(), n, vk, blocks)
+}
+
+/// Item 5 of issue 16: 200 stalled uploads on every server and a burst of junk requests (bodies
+/// that do not decode, `/user/new` for blocks far ahead, envelopes for nobody, bytes that are
+/// not HTTP) while a user registers. The registration must end within one block of the
+/// unloaded registrations (`unloaded`: blocks from inclusion to `Registered` of one earlier,
+/// measured again here and the larger taken); the stalled uploads must end in `408
+/// BodyTimeout` and leave the servers answering.
+async fn stalled_uploads_and_junk_do_not_delay_a_registration(ctx: &Ctx, unloaded: u32) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (_, _, _, again) = public_registration(ctx).await;
+    let unloaded = unloaded.max(again);
+    let servers = ["alice", "bob", "charlie", "dave"];
+    // 200 uploads per server that promise a body and stall after its first bytes.
+    let mut stalled = Vec::new();
+    for name in servers {
+        for _ in 0..200 {
+            let mut c = tokio::net::TcpStream::connect(Devnet::endpoint(name))
+                .await
+                .unwrap();
+            c.write_all(
+                format!(
+                    "POST {} HTTP/1.1\r\nhost: x\r\ncontent-length: 4000\r\n\r\n{{\"ciphertext",
+                    routes::RECEIVE_KEY
+                )
+                .as_bytes(),
+            )
+            .await
+            .unwrap();
+            stalled.push(c);
+        }
+    }
+    // The junk burst, sent while the user registers.
+    let best = ctx.chain.best_block().await.unwrap();
+    let junk = async {
+        let mut refused = 0;
+        for round in 0..25u32 {
+            let burst = servers.iter().flat_map(|name| {
+                [
+                    ctx.post(name, routes::USER_NEW, vec![0xff; 64]),
+                    ctx.post(
+                        name,
+                        routes::USER_NEW,
+                        dkg_message(best + 1000 + round, vec![vec![7; 32]], vec![]),
+                    ),
+                    ctx.post(
+                        name,
+                        routes::RECEIVE_KEY,
+                        b"{\"not\": \"an envelope\"}".to_vec(),
+                    ),
+                    ctx.post(name, routes::DEALT_SHARE, vec![b'{'; 100]),
+                ]
+            });
+            for (status, _) in futures::future::join_all(burst).await {
+                assert!((400..500).contains(&status), "junk answered {status}");
+                refused += 1;
+            }
+            for name in servers {
+                if let Ok(mut c) = tokio::net::TcpStream::connect(Devnet::endpoint(name)).await {
+                    let _ = c.write_all(&[round as u8; 256]).await;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        refused
+    };
+    let user = fresh("loaded");
+    ctx.fund(&[user.account()]).await;
+    let register = ctx.client.register(
+        request(Mode::Public(user.clone()), fresh("pma").account()),
+        &|_| {},
+        futures::future::pending(),
+    );
+    let (out, refused) = futures::join!(register, junk);
+    let out = out.expect("a verified registration under load");
+    let loaded = out.registered_block - out.inclusion_block;
+    eprintln!(
+        "  {refused} junk requests refused; registered {loaded} blocks after inclusion \
+         (unloaded: {unloaded})"
+    );
+    assert!(
+        loaded <= unloaded + 1,
+        "registered {loaded} blocks after inclusion under load, {unloaded} without"
+    );
+    // Every stalled upload ends with the body-read bound's refusal.
+    for mut c in stalled {
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(30), c.read_to_end(&mut answer)).await;
+        let text = String::from_utf8_lossy(&answer);
+        assert!(read.is_ok(), "a stalled upload was never answered");
+        assert!(
+            text.starts_with("HTTP/1.1 408") && text.contains("\"BodyTimeout\""),
+            "{text}"
+        );
+    }
+    for name in servers {
+        assert_eq!(ctx.get(name, routes::HEALTHZ).await.0, 200);
+    }
 }
 
 fn dkg_message(n: u32, accounts: Vec<Vec<u8>>, committee: Vec<ValidatorInfo>) -> Vec<u8> {
@@ -336,6 +433,17 @@ async fn new_user_rejects_bad_requests(ctx: &Ctx) {
         member,
         routes::USER_NEW,
         dkg_message(old, vec![stranger.clone()], committee),
+        409,
+        "Stale",
+    )
+    .await;
+
+    // From the future: a block ahead of the chain's best is refused at once (no wait).
+    let ahead = best + 100;
+    ctx.refused(
+        member,
+        routes::USER_NEW,
+        dkg_message(ahead, vec![stranger.clone()], ctx.committee(old).await),
         409,
         "Stale",
     )
@@ -463,7 +571,7 @@ async fn submit_private(
     let args = RegisterArgs {
         program_modification_account: user.account(),
         key_visibility: KeyVisibility::Private(x.public),
-        programs_data: genesis_program(),
+        programs_data: native::genesis_program(),
     };
     let n = ctx.submit(&user, "register", args.encode()).await;
     (user, args, n)
@@ -709,7 +817,7 @@ async fn client_dealt_rejections_then_registration(ctx: &mut Ctx) {
     let vk = dealt.commitments.verifying_key().unwrap();
     let args = RegisterClientDealtArgs {
         program_modification_account: pma,
-        programs_data: genesis_program(),
+        programs_data: native::genesis_program(),
         commitments: dealt.commitments.clone(),
     };
     let n = ctx
@@ -844,7 +952,7 @@ async fn client_dealt_rejections_then_registration(ctx: &mut Ctx) {
     let recorded = RegisterArgs {
         program_modification_account: pma,
         key_visibility: KeyVisibility::Public,
-        programs_data: genesis_program(),
+        programs_data: native::genesis_program(),
     };
     let (registered_block, registered) = ctx
         .followed_and_verified(
@@ -931,7 +1039,7 @@ async fn a_server_signing_with_a_wrong_share_is_named(ctx: &mut Ctx) {
     let args = RegisterArgs {
         program_modification_account: user.account(),
         key_visibility: KeyVisibility::Public,
-        programs_data: genesis_program(),
+        programs_data: native::genesis_program(),
     };
     let n = ctx.submit(&user, "register", args.encode()).await;
     let committee = ctx.committee(n).await;

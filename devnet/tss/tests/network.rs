@@ -31,14 +31,13 @@ use devnet_tss::config::DEV_PASSWORD;
 use devnet_tss::store::Store;
 use entropy_register_client::backend::{Call, WaitFor};
 use entropy_register_client::request::{
-    programs, DealtSecret, Mode, Progress, RegisterRequest, Registration,
+    DealtSecret, Mode, Progress, RegisterRequest, Registration,
 };
 use entropy_register_client::Error;
 use entropy_register_core::api::{self, routes};
 use entropy_register_core::events::RegistryEvent;
 use entropy_register_core::keys::{derive_tss_keys, dev_tss_mnemonic, Sr25519Pair, X25519Keypair};
 use entropy_register_core::kvdb::ScryptParams;
-use entropy_register_core::types::ProgramInstance;
 use entropy_register_core::types::{AccountId32, VerifyingKey};
 
 const VALIDATORS: [&str; 4] = ["alice", "bob", "charlie", "dave"];
@@ -52,17 +51,7 @@ fn fresh(label: &str) -> Sr25519Pair {
 }
 
 fn request(mode: Mode<Sr25519Pair>) -> RegisterRequest<Sr25519Pair> {
-    RegisterRequest {
-        mode,
-        program_modification_account: None,
-        programs: programs(vec![ProgramInstance {
-            program_pointer: [0; 32],
-            program_config: vec![],
-        }])
-        .unwrap(),
-        wait_for: WaitFor::Finalized,
-        timeout_blocks: 20,
-    }
+    native::genesis_request(mode, 20)
 }
 
 /// Which dev server a committee member is.

@@ -2,7 +2,8 @@
 //! registers 1, 10 and 50 accounts whose `register` calls land in the same block, and prints
 //! how many blocks after inclusion N each became `Registered`, how many blocks had been
 //! authored (best head − N) when that block was seen finalized (min / median / max of each),
-//! the wall time, and each server's CPU seconds in the round and peak resident memory.
+//! the wall time, how many failed, and each server's CPU seconds in the round and peak resident
+//! memory. Exits 1 when any registration failed (after every round ran).
 //!
 //! `cargo run --release -p devnet-launcher --bin registration-bench [-- <counts, e.g. 1,10,50>
 //! [block ms]]` (the servers must be built: `-p devnet-tss --bins`).
@@ -64,7 +65,8 @@ async fn main() {
     println!(
         "registration benchmark: 4 validators (Aura + GRANDPA), {block_ms} ms slots, 2 subgroups x 2 servers"
     );
-    println!("accounts  same-block  Registered at (min/median/max)  seen final at (min/median/max)  wall time");
+    println!("accounts  same-block  Registered at (min/median/max)  seen final at (min/median/max)  wall time  failed");
+    let mut failed = 0;
     for (round, &k) in counts.iter().enumerate() {
         let users: Vec<Sr25519Pair> = (0..k)
             .map(|i| {
@@ -112,30 +114,45 @@ async fn main() {
                 let followed = client
                     .follow(&u.account(), n, WaitFor::Finalized, 30, &|_| {})
                     .await
-                    .unwrap_or_else(|e| panic!("a registration did not complete: {e}"));
+                    .map_err(|e| e.to_string());
                 // `follow` with `Finalized` returns once the Registered block is final.
                 let seen_final = best().await;
-                (n, followed.registered_block, seen_final, submitted)
+                (
+                    n,
+                    followed.map(|f| f.registered_block),
+                    seen_final,
+                    submitted,
+                )
             }
         });
         let mut registered_at = Vec::new();
         let mut final_at = Vec::new();
         let mut inclusions = std::collections::BTreeSet::new();
         let mut last_submitted = Duration::ZERO;
+        let mut failures = Vec::new();
         for (n, registered, seen_final, submitted) in futures::future::join_all(registrations).await
         {
             inclusions.insert(n);
             last_submitted = last_submitted.max(submitted);
-            registered_at.push(registered - n);
-            final_at.push(seen_final.saturating_sub(n));
+            match registered {
+                Ok(registered) => {
+                    registered_at.push(registered - n);
+                    final_at.push(seen_final.saturating_sub(n));
+                }
+                Err(e) => failures.push(format!("included in {n}: {e}")),
+            }
         }
         let wall = start.elapsed();
         let spread = |v: &mut Vec<u32>| {
+            if v.is_empty() {
+                return "-".to_string();
+            }
             v.sort();
             format!("N+{} / N+{} / N+{}", v[0], v[v.len() / 2], v[v.len() - 1])
         };
+        failed += failures.len();
         println!(
-            "{k:>8}  {:>10}  {:>30}  {:>30}  {:.1} s",
+            "{k:>8}  {:>10}  {:>30}  {:>30}  {:.1} s  {}",
             if inclusions.len() == 1 {
                 "yes".to_string()
             } else {
@@ -143,8 +160,15 @@ async fn main() {
             },
             spread(&mut registered_at),
             spread(&mut final_at),
-            wall.as_secs_f64()
+            wall.as_secs_f64(),
+            failures.len()
         );
+        if let Some(first) = failures.first() {
+            println!(
+                "          {} not registered; the first: {first}",
+                failures.len()
+            );
+        }
         println!(
             "          all {k} submitted to the pool within {:.1} s",
             last_submitted.as_secs_f64()
@@ -155,9 +179,13 @@ async fn main() {
         );
     }
     devnet.stop();
-    if std::env::var_os("ENTROPY_BENCH_KEEP_LOGS").is_some() {
+    if failed > 0 || std::env::var_os("ENTROPY_BENCH_KEEP_LOGS").is_some() {
         println!("logs: {}", dir.join("logs").display());
     } else {
         let _ = std::fs::remove_dir_all(&dir);
+    }
+    if failed > 0 {
+        println!("{failed} registrations failed");
+        std::process::exit(1);
     }
 }

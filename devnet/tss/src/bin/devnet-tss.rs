@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::Parser;
 use devnet_tss::chain::{At, Chain, Confirmer};
 use devnet_tss::config::Args;
+use devnet_tss::limits::Limits;
 use devnet_tss::server::Server;
 use devnet_tss::store::Store;
 use entropy_register_core::kvdb::ScryptParams;
@@ -56,7 +57,14 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
+    let limits = Limits::default();
+    let mut heads = chain.watch_heads();
+    // The first reading, before any request is judged against it.
+    let _ = tokio::time::timeout(Duration::from_secs(10), heads.changed()).await;
     let server = Arc::new(Server {
+        heads,
+        new_user_waiting: tokio::sync::Semaphore::new(limits.max_new_user_waiting),
+        limits: limits.clone(),
         confirmer: Confirmer::new(chain.clone(), keys.account.clone()),
         keys,
         store,
@@ -73,10 +81,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
         tracing::warn!("TEST FAULT ON: this server signs test signatures with a wrong share");
     }
     tracing::info!(listen = %args.listen, "serving");
-    axum::serve(listener, devnet_tss::http::router(server))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    let app = devnet_tss::http::router(server);
+    devnet_tss::limits::serve(listener, app, &limits, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
 }
