@@ -381,10 +381,10 @@ impl<C: Chain, P: Http + Clock> Client<C, P> {
                 }
             }))
             .await?;
-        let test_signature = receipts
-            .iter()
-            .find_map(|m| m.receipt.test_signature)
-            .ok_or_else(|| bad("no committee receipt".into()))?;
+        let test_signature = entropy_register_core::verify::committee_test_signature(
+            receipts.iter().map(|m| &m.receipt),
+        )
+        .map_err(|e| bad(e.to_string()))?;
         Ok((receipts, test_signature))
     }
 }

@@ -120,6 +120,15 @@ pub enum VerificationError {
     /// A server's receipt carries no test signature of the new key.
     #[error("receipt from {0} carries no test signature: nothing proves the servers' shares make the key")]
     MissingTestSignature(AccountId32),
+    /// Two committee receipts carry different test signatures (one signing session gives all
+    /// its parties one signature).
+    #[error("the receipts from {first} and {other} carry different test signatures: the committee signed more than once")]
+    DifferentTestSignatures {
+        /// The server of the first receipt.
+        first: AccountId32,
+        /// The server whose receipt differs.
+        other: AccountId32,
+    },
     /// The test signature in a server's receipt does not verify under the registered key.
     #[error("the test signature in the receipt from {server} is invalid: {why}")]
     BadTestSignature {
@@ -344,6 +353,36 @@ impl Receipt {
         })?;
         Ok(sig)
     }
+}
+
+/// The committee's test signature: the one that every receipt of a registration carries (the
+/// committee signs in one session, and every party of a session ends with the same signature).
+/// Check each receipt with [`Receipt::verify_test_signature`] first.
+pub fn committee_test_signature<'a>(
+    receipts: impl IntoIterator<Item = &'a Receipt>,
+) -> Result<TestSignature, VerificationError> {
+    let mut first: Option<(&Receipt, TestSignature)> = None;
+    for r in receipts {
+        let sig = r
+            .test_signature
+            .ok_or(VerificationError::MissingTestSignature(r.server))?;
+        match first {
+            None => first = Some((r, sig)),
+            Some((f, s)) if s != sig => {
+                return Err(VerificationError::DifferentTestSignatures {
+                    first: f.server,
+                    other: r.server,
+                })
+            }
+            Some(_) => {}
+        }
+    }
+    first
+        .map(|(_, sig)| sig)
+        .ok_or(VerificationError::BadCommittee {
+            expected: 1,
+            found: 0,
+        })
 }
 
 #[cfg(test)]
@@ -596,5 +635,35 @@ mod tests {
             tampered.verify_test_signature(&committee),
             Err(VerificationError::BadTestSignature { .. })
         ));
+
+        // Both parties of the session hold the same signature: the committee's.
+        assert_eq!(out[1].1, *sig);
+        let r1 = Receipt::sign(&pairs[1], acct, InclusionBlock(4), 1, k, Some(out[1].1));
+        assert_eq!(committee_test_signature([&r, &r1]).unwrap(), *sig);
+        // Receipts with different signatures have no committee signature; nor does a receipt
+        // without one, or no receipt at all.
+        let mut other = sig.0;
+        other[64] ^= 1;
+        let r2 = Receipt::sign(
+            &pairs[1],
+            acct,
+            InclusionBlock(4),
+            1,
+            k,
+            Some(TestSignature(other)),
+        );
+        assert_eq!(
+            committee_test_signature([&r, &r2]).unwrap_err(),
+            VerificationError::DifferentTestSignatures {
+                first: pairs[0].account(),
+                other: pairs[1].account()
+            }
+        );
+        let bare = Receipt::sign(&pairs[1], acct, InclusionBlock(4), 1, k, None);
+        assert_eq!(
+            committee_test_signature([&r, &bare]).unwrap_err(),
+            VerificationError::MissingTestSignature(pairs[1].account())
+        );
+        assert!(committee_test_signature([]).is_err());
     }
 }

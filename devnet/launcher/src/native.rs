@@ -17,9 +17,22 @@ use futures::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 
 /// reqwest, tokio-tungstenite and tokio.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct NativeIo {
     http: reqwest::Client,
+}
+
+impl Default for NativeIo {
+    fn default() -> Self {
+        NativeIo {
+            // Idle connections are dropped before the servers close them (10 s), so that a
+            // pooled connection is not reused as the server closes it.
+            http: reqwest::Client::builder()
+                .pool_idle_timeout(Duration::from_secs(5))
+                .build()
+                .expect("a reqwest client with default TLS-less settings"),
+        }
+    }
 }
 
 /// The registration client with native IO.

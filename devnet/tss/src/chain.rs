@@ -154,6 +154,9 @@ impl Chain {
 
 /// How many times a confirmation is submitted before the registration counts as failed here.
 pub const CONFIRM_ATTEMPTS: u32 = 5;
+/// After the last refused attempt, how long the finalized state is watched for a confirmation
+/// that an earlier attempt made after all (finality lags the best head by a few blocks).
+pub const CONFIRM_SETTLE: Duration = Duration::from_secs(15);
 
 /// Why a confirmation was not submitted.
 #[derive(Debug, thiserror::Error)]
@@ -250,14 +253,49 @@ impl Confirmer {
                 Err(e) => {
                     tracing::warn!(attempt, nonce, %account, "confirm_register failed: {e}");
                     self.nonces.lock().await.give_back(nonce);
-                    // If the node is down, this read moves the server to another one.
-                    let _ = self.chain.at(At::Latest).await;
                     last = e;
                     tokio::time::sleep(Duration::from_millis(1000)).await;
+                    // If the node is down, this read moves the server to another one.
+                    if let Ok(Some(block)) = self.already_confirmed(&account, subgroup, &vk).await {
+                        return Ok(Included {
+                            block,
+                            events: Vec::new(),
+                        });
+                    }
                 }
             }
         }
+        // A refused submission may be a copy of one that is in a block already (the pool then
+        // answers "already confirmed" or "not registering"): give finality time to show it.
+        let until = tokio::time::Instant::now() + CONFIRM_SETTLE;
+        while tokio::time::Instant::now() < until {
+            if let Ok(Some(block)) = self.already_confirmed(&account, subgroup, &vk).await {
+                return Ok(Included {
+                    block,
+                    events: Vec::new(),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
         Err(ConfirmError(last))
+    }
+
+    /// Whether the finalized state holds this server's confirmation after all (an earlier
+    /// attempt's transaction was included although a later submission was refused): the
+    /// subgroup among the account's confirmations, or, once the registration completed, the
+    /// key registered (a key of this server's own DKG is no other account's). The block read.
+    async fn already_confirmed(
+        &self,
+        account: &AccountId32,
+        subgroup: u8,
+        vk: &VerifyingKey,
+    ) -> Result<Option<u32>, ChainError> {
+        let state = self.chain.at(At::Latest).await?;
+        let done = match state.registering(account).await? {
+            Some(details) => details.confirmations.contains(&subgroup),
+            None => state.registered(vk).await?.is_some(),
+        };
+        Ok(done.then(|| state.number()))
     }
 }
 

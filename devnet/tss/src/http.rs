@@ -66,6 +66,7 @@ async fn new_user(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCod
         return Ok(status(api::new_user_status(&NewUserVerdict::NothingToDo)));
     }
     let n = msg.block_number;
+    let received = std::time::Instant::now();
     // Bounded: each request below waits for finality on its own.
     let _waiting = s.new_user_waiting.try_acquire().map_err(|_| {
         Refusal::new(
@@ -94,15 +95,13 @@ async fn new_user(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCod
     let mut heads = s.heads.clone();
     let _ = tokio::time::timeout(FINALITY_WAIT, heads.wait_for(|h| h.finalized > n)).await;
     let latest = s.chain.at(At::Latest).await.map_err(Refusal::internal)?;
-    let _guard = s.new_user_lock.lock().await;
+    let waited = received.elapsed();
     let best = latest.number();
-    let mut served = match s.store.get(SERVED_BLOCKS_KEY).map_err(Refusal::internal)? {
-        Some(v) => ServedBlocks::from_bytes(&v)
-            .ok_or_else(|| Refusal::internal("the record of served blocks is unreadable"))?,
-        None => ServedBlocks::default(),
-    };
-    // Dkg[N] and the committee as the chain saw them in the off-chain worker's block N+1.
-    let (onchain, committee) = if best > n && best <= n + 1 + FRESHNESS_WINDOW_BLOCKS {
+    // Dkg[N] and the committee as the chain saw them in the off-chain worker's block N+1, read
+    // outside the lock (requests of different blocks read at the same time) and not for a
+    // block already served (every validator's off-chain worker sends a copy).
+    let fresh = best > n && best <= n + 1 + FRESHNESS_WINDOW_BLOCKS;
+    let (onchain, committee) = if fresh && !served_blocks(&s)?.contains(n) {
         let state = if best == n + 1 {
             latest
         } else {
@@ -124,6 +123,8 @@ async fn new_user(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCod
     } else {
         (None, None)
     };
+    let _guard = s.new_user_lock.lock().await;
+    let mut served = served_blocks(&s)?;
     let facts = NewUserFacts {
         own_tss_account: s.account().0,
         already_served: served.contains(n),
@@ -152,6 +153,8 @@ async fn new_user(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCod
             tracing::info!(
                 block = block.0,
                 accounts = accounts.len(),
+                waited_for_finality_ms = waited.as_millis() as u64,
+                took_ms = received.elapsed().as_millis() as u64,
                 "accepted /user/new"
             );
             for a in accounts {
@@ -166,6 +169,15 @@ async fn new_user(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCod
             }
             Ok(answer)
         }
+    }
+}
+
+/// The blocks this server served (`/user/new`), from its store.
+fn served_blocks(s: &Server) -> Result<ServedBlocks, Refusal> {
+    match s.store.get(SERVED_BLOCKS_KEY).map_err(Refusal::internal)? {
+        Some(v) => ServedBlocks::from_bytes(&v)
+            .ok_or_else(|| Refusal::internal("the record of served blocks is unreadable")),
+        None => Ok(ServedBlocks::default()),
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use entropy_register_core::api::{self, routes};
+use entropy_register_core::api::{self, routes, ApiCode};
 use entropy_register_core::committee::InclusionBlock;
 use entropy_register_core::dkg::KeyShare;
 use entropy_register_core::envelope::EncryptedSignedMessage;
@@ -21,6 +21,10 @@ use crate::store::{Store, StoreError};
 /// Store key of the blocks served by `/user/new` (`new_user::ServedBlocks`; the reference keeps
 /// only the latest one, under `LATEST_BLOCK_NUMBER_NEW_USER`).
 pub const SERVED_BLOCKS_KEY: &str = "NEW_USER_SERVED_BLOCKS";
+
+/// How many times a share is sent to a subgroup peer whose connection fails or who answers
+/// `503 Busy`.
+pub const FORWARD_TRIES: u32 = 3;
 
 /// Store key of the receipt for the registration of `account` included in `block`.
 pub fn receipt_key(account: &AccountId32, block: InclusionBlock) -> String {
@@ -218,17 +222,30 @@ impl Server {
                 server: server.clone(),
                 why: e.to_string(),
             })?;
-            let resp = self
-                .http
-                .post(api::url(&server, routes::RECEIVE_KEY))
-                .header("content-type", "application/json")
-                .body(envelope.to_json())
-                .send()
-                .await
-                .map_err(|e| RegistrationError::ForwardFailed {
-                    server: server.clone(),
-                    why: e.to_string(),
-                })?;
+            // A connection that fails or a peer at its bounds (`503 Busy`) is tried again; any
+            // other answer is final.
+            let mut tries = 0;
+            let resp = loop {
+                tries += 1;
+                let sent = self
+                    .http
+                    .post(api::url(&server, routes::RECEIVE_KEY))
+                    .header("content-type", "application/json")
+                    .body(envelope.to_json())
+                    .send()
+                    .await;
+                let again = match &sent {
+                    Ok(r) => r.status().as_u16() == ApiCode::Busy.status(),
+                    Err(e) => !e.is_timeout(),
+                };
+                if !again || tries == FORWARD_TRIES {
+                    break sent.map_err(|e| RegistrationError::ForwardFailed {
+                        server: server.clone(),
+                        why: e.to_string(),
+                    })?;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            };
             let status = resp.status().as_u16();
             if status != 200 {
                 let body = resp.text().await.unwrap_or_default();

@@ -231,6 +231,14 @@ impl Store {
         if key == SALT_KEY || key == VERIFICATION_KEY {
             return Err(StoreError::Exists(key.into()));
         }
+        off_the_runtime(|| self.write_now(key, f))
+    }
+
+    fn write_now(
+        &self,
+        key: &str,
+        f: impl FnOnce(Option<&[u8]>) -> Result<Option<Vec<u8>>, StoreError>,
+    ) -> Result<(), StoreError> {
         let tx = self.db.begin_write().map_err(io)?;
         {
             let mut t = tx.open_table(TABLE).map_err(io)?;
@@ -256,6 +264,19 @@ impl Store {
             }
         }
         tx.commit().map_err(io)
+    }
+}
+
+/// Runs a write that waits on the disk (the single writer's lock, the commit's fsync). On a
+/// multi-threaded tokio runtime (the server's) the worker first hands its other tasks to
+/// another thread, so requests and DKG sessions do not stall behind the store (seen at 500
+/// registrations: a server's two workers both waiting on commits of forwarded shares).
+fn off_the_runtime<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
     }
 }
 

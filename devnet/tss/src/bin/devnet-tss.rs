@@ -75,6 +75,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
         wrong_test_share: args.test_fault.as_deref() == Some("wrong-test-share"),
         http: reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
+            // Below the peers' idle keep-alive bound (`Limits::header_read`, 10 s), so that a
+            // pooled connection is not reused as the peer closes it.
+            .pool_idle_timeout(Duration::from_secs(5))
             .build()?,
     });
     if server.wrong_test_share {
