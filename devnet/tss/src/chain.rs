@@ -256,11 +256,8 @@ impl Confirmer {
                     last = e;
                     tokio::time::sleep(Duration::from_millis(1000)).await;
                     // If the node is down, this read moves the server to another one.
-                    if let Ok(Some(block)) = self.already_confirmed(&account, subgroup, &vk).await {
-                        return Ok(Included {
-                            block,
-                            events: Vec::new(),
-                        });
+                    if let Some(done) = self.already_confirmed(&account, subgroup, &vk).await {
+                        return Ok(done);
                     }
                 }
             }
@@ -269,11 +266,8 @@ impl Confirmer {
         // answers "already confirmed" or "not registering"): give finality time to show it.
         let until = tokio::time::Instant::now() + CONFIRM_SETTLE;
         while tokio::time::Instant::now() < until {
-            if let Ok(Some(block)) = self.already_confirmed(&account, subgroup, &vk).await {
-                return Ok(Included {
-                    block,
-                    events: Vec::new(),
-                });
+            if let Some(done) = self.already_confirmed(&account, subgroup, &vk).await {
+                return Ok(done);
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
@@ -283,19 +277,23 @@ impl Confirmer {
     /// Whether the finalized state holds this server's confirmation after all (an earlier
     /// attempt's transaction was included although a later submission was refused): the
     /// subgroup among the account's confirmations, or, once the registration completed, the
-    /// key registered (a key of this server's own DKG is no other account's). The block read.
+    /// key registered (a key of this server's own DKG is no other account's). `None` when it
+    /// does not, or the state cannot be read; the block is the finalized block read (no events).
     async fn already_confirmed(
         &self,
         account: &AccountId32,
         subgroup: u8,
         vk: &VerifyingKey,
-    ) -> Result<Option<u32>, ChainError> {
-        let state = self.chain.at(At::Latest).await?;
-        let done = match state.registering(account).await? {
+    ) -> Option<Included> {
+        let state = self.chain.at(At::Latest).await.ok()?;
+        let done = match state.registering(account).await.ok()? {
             Some(details) => details.confirmations.contains(&subgroup),
-            None => state.registered(vk).await?.is_some(),
+            None => state.registered(vk).await.ok()?.is_some(),
         };
-        Ok(done.then(|| state.number()))
+        done.then(|| Included {
+            block: state.number(),
+            events: Vec::new(),
+        })
     }
 }
 

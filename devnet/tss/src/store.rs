@@ -269,8 +269,9 @@ impl Store {
 
 /// Runs a write that waits on the disk (the single writer's lock, the commit's fsync). On a
 /// multi-threaded tokio runtime (the server's) the worker first hands its other tasks to
-/// another thread, so requests and DKG sessions do not stall behind the store (seen at 500
-/// registrations: a server's two workers both waiting on commits of forwarded shares).
+/// another thread, so requests and DKG sessions do not stall behind the store (at 500
+/// registrations a server commits hundreds of forwarded shares within seconds; that this
+/// stalled its workers was suspected, not measured).
 fn off_the_runtime<T>(f: impl FnOnce() -> T) -> T {
     match tokio::runtime::Handle::try_current() {
         Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {

@@ -92,11 +92,7 @@ async fn main() {
                 let args = RegisterArgs {
                     program_modification_account: u.account(),
                     key_visibility: KeyVisibility::Public,
-                    programs_data: ProgramsData::new(vec![ProgramInstance {
-                        program_pointer: [0; 32],
-                        program_config: vec![],
-                    }])
-                    .unwrap(),
+                    programs_data: native::genesis_program(),
                 };
                 let call = Call {
                     pallet: "Registry",
