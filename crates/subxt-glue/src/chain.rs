@@ -367,6 +367,12 @@ impl SubxtChain {
     /// many transactions in one block), submits it and waits until it succeeded in a finalized
     /// block. For the servers' confirmations and the tools' funding; the client's flow uses
     /// [`Chain::submit`].
+    ///
+    /// The transaction is immortal: its signature covers the genesis hash only, not a block the
+    /// submitting node chose. A mortal one is checked against the hash each validating node has
+    /// at its birth number, and a node behind the submitting one (or on another fork) refuses it
+    /// as "bad signature" or "ancient birth block" (seen for a server's confirmations at 500
+    /// registrations). The nonce is its replay protection; these accounts are never reaped.
     pub async fn submit_signed(
         &self,
         call: &Call,
@@ -374,8 +380,7 @@ impl SubxtChain {
         nonce: Option<u64>,
     ) -> Result<Included, String> {
         let payload = RawCall::new(call.pallet, call.name, call.args.clone());
-        let mut params =
-            subxt::config::DefaultExtrinsicParamsBuilder::<DevnetConfig>::new().mortal(32);
+        let mut params = DefaultExtrinsicParamsBuilder::<DevnetConfig>::new().immortal();
         if let Some(n) = nonce {
             params = params.nonce(n);
         }

@@ -1,17 +1,20 @@
 //! The devnet launcher: four validators (alice, bob, charlie, dave: Aura authoring in turn,
 //! GRANDPA finality), each with its threshold server (alice, bob | charlie, dave, the genesis
-//! endpoints), all on 127.0.0.1; readiness checks (blocks authored and finalized, servers
+//! endpoints), all on 127.0.0.1 or each pair in a network namespace of its own
+//! ([`LaunchConfig::namespaces`]); readiness checks (blocks authored and finalized, servers
 //! healthy), one log folder, clean stop, and a validator stopped or restarted on demand. Used by
 //! `devnet/run`, by the end-to-end and network tests and by the benchmark.
 
 use std::fs::File;
-use std::net::TcpListener;
+use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use entropy_register_core::keys::derive_tss_keys;
 use serde_json::json;
+
+use crate::netns::{NamespaceError, Namespaces};
 
 /// The dev servers: name and port (the genesis endpoints, `devnet-runtime` `DEV_SERVERS`).
 pub const DEV_SERVERS: [(&str, u16); 4] = [
@@ -41,6 +44,11 @@ pub struct LaunchConfig {
     pub rpc_port: u16,
     /// The first validator's peer-to-peer port (the others follow).
     pub p2p_port: u16,
+    /// Each validator + server pair in a Linux network namespace of its own, with its own
+    /// address (`10.197.<n>.<i + 1>`, see [`crate::netns`]), instead of all on 127.0.0.1. The
+    /// servers' endpoints on chain are then set by each stash with
+    /// `StakingExtension.change_endpoint`, as on separate hosts. Needs root.
+    pub namespaces: bool,
 }
 
 impl LaunchConfig {
@@ -66,6 +74,7 @@ impl LaunchConfig {
             block_ms: 1000,
             rpc_port: RPC_PORT,
             p2p_port: P2P_PORT,
+            namespaces: false,
         }
     }
 }
@@ -102,6 +111,9 @@ pub enum LaunchError {
         /// Why.
         why: String,
     },
+    /// The network namespaces could not be set up.
+    #[error("{0}")]
+    Namespaces(#[from] NamespaceError),
     /// No validator of that name.
     #[error("no validator named {0:?} (alice, bob, charlie, dave)")]
     UnknownValidator(String),
@@ -122,6 +134,8 @@ pub struct Heads {
 /// A validator: its node's ports, peer id, and the process while it runs.
 struct Validator {
     name: &'static str,
+    /// Its node's and its server's address.
+    host: Ipv4Addr,
     rpc_port: u16,
     p2p_port: u16,
     peer_id: Option<String>,
@@ -132,7 +146,11 @@ impl Validator {
     fn multiaddr(&self) -> Option<String> {
         self.peer_id
             .as_ref()
-            .map(|id| format!("/ip4/127.0.0.1/tcp/{}/p2p/{id}", self.p2p_port))
+            .map(|id| format!("/ip4/{}/tcp/{}/p2p/{id}", self.host, self.p2p_port))
+    }
+
+    fn rpc_url(&self, scheme: &str) -> String {
+        format!("{scheme}://{}:{}", self.host, self.rpc_port)
     }
 }
 
@@ -201,6 +219,8 @@ pub struct Devnet {
     http: reqwest::Client,
     /// The first validator's RPC URL.
     pub rpc_url: String,
+    /// The namespaces, when the pairs run in their own; dropped after the processes.
+    namespaces: Option<Namespaces>,
 }
 
 fn port_free(port: u16, what: &str) -> Result<(), LaunchError> {
@@ -227,41 +247,92 @@ impl Devnet {
                 return Err(LaunchError::MissingBinary(bin.display().to_string()));
             }
         }
+        let namespaces = if cfg.namespaces {
+            let names: Vec<&str> = DEV_SERVERS.iter().map(|(n, _)| *n).collect();
+            Some(Namespaces::create(&names)?)
+        } else {
+            None
+        };
         let validators: Vec<Validator> = DEV_SERVERS
             .iter()
             .enumerate()
             .map(|(i, (name, _))| Validator {
                 name,
+                host: namespaces
+                    .as_ref()
+                    .map_or(Ipv4Addr::LOCALHOST, |ns| ns.host(i)),
                 rpc_port: cfg.rpc_port + i as u16,
                 p2p_port: cfg.p2p_port + i as u16,
                 peer_id: None,
                 proc: None,
             })
             .collect();
-        for v in &validators {
-            port_free(v.rpc_port, &format!("{} node RPC", v.name))?;
-            port_free(v.p2p_port, &format!("{} node p2p", v.name))?;
-        }
-        for (name, port) in DEV_SERVERS {
-            port_free(port, &format!("server {name}"))?;
+        // In namespaces, every port is the namespace's own.
+        if namespaces.is_none() {
+            for v in &validators {
+                port_free(v.rpc_port, &format!("{} node RPC", v.name))?;
+                port_free(v.p2p_port, &format!("{} node p2p", v.name))?;
+            }
+            for (name, port) in DEV_SERVERS {
+                port_free(port, &format!("server {name}"))?;
+            }
         }
         std::fs::create_dir_all(cfg.dir.join("logs"))?;
-        let rpc_url = format!("ws://127.0.0.1:{}", cfg.rpc_port);
+        let rpc_url = validators[0].rpc_url("ws");
         let mut devnet = Devnet {
             cfg,
             validators,
             servers: Vec::new(),
             http: reqwest::Client::new(),
             rpc_url,
+            namespaces,
         };
         for (name, _) in DEV_SERVERS {
             devnet.start_node(name).await?;
         }
         devnet.wait_for_finality().await?;
+        if devnet.namespaces.is_some() {
+            devnet.announce_endpoints().await?;
+        }
         for (name, _) in DEV_SERVERS {
             devnet.start_server(name, None).await?;
         }
         Ok(devnet)
+    }
+
+    /// Each stash sets its server's endpoint on chain to the pair's own address
+    /// (`StakingExtension.change_endpoint`, signed by `//<Name>//stash`, as an operator on
+    /// another host would), and the launcher waits until all are finalized.
+    async fn announce_endpoints(&self) -> Result<(), LaunchError> {
+        let failed = |why: String| LaunchError::Rpc {
+            method: "StakingExtension.change_endpoint".into(),
+            why,
+        };
+        let client = crate::native::connect(&self.rpc_url, Duration::from_secs(30))
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        let changes = DEV_SERVERS.iter().map(|(name, _)| {
+            let client = &client;
+            let endpoint = self.server_endpoint(name);
+            async move {
+                let mut title = name.to_string();
+                title[..1].make_ascii_uppercase();
+                let stash = entropy_register_core::keys::Sr25519Pair::from_suri(&format!(
+                    "//{title}//stash"
+                ))
+                .map_err(|e| e.to_string())?;
+                let call = entropy_register_client::backend::Call {
+                    pallet: "StakingExtension",
+                    name: "change_endpoint",
+                    args: codec::Encode::encode(&endpoint.into_bytes()),
+                };
+                client.chain().submit_signed(&call, &stash, None).await
+            }
+        });
+        futures::future::try_join_all(changes)
+            .await
+            .map_err(failed)?;
+        Ok(())
     }
 
     fn validator(&self, name: &str) -> Result<usize, LaunchError> {
@@ -290,7 +361,12 @@ impl Devnet {
         let v = &self.validators[i];
         let log = self.log_dir().join(format!("node-{name}.log"));
         let out = File::options().create(true).append(true).open(&log)?;
-        let mut cmd = Command::new(&self.cfg.node_bin);
+        let mut cmd = self.command(i, &self.cfg.node_bin);
+        if self.namespaces.is_some() {
+            // The RPC listens on the namespace's address, for the launcher, the servers and
+            // the clients outside; the devnet's links need the node's unsafe methods.
+            cmd.args(["--unsafe-rpc-external", "--rpc-methods", "unsafe"]);
+        }
         cmd.args(["--chain", &format!("dev-{}ms", self.cfg.block_ms)])
             .arg(format!("--{name}"))
             .arg("--base-path")
@@ -322,7 +398,7 @@ impl Devnet {
             child: cmd.spawn()?,
             log,
         };
-        let url = format!("http://127.0.0.1:{}", v.rpc_port);
+        let url = v.rpc_url("http");
         let start = Instant::now();
         let peer_id = loop {
             if let Ok(Some(status)) = proc.child.try_wait() {
@@ -427,7 +503,20 @@ impl Devnet {
     /// The RPC URL (`ws://`) of validator `name`'s node.
     pub fn node_url(&self, name: &str) -> Result<String, LaunchError> {
         let i = self.validator(name)?;
-        Ok(format!("ws://127.0.0.1:{}", self.validators[i].rpc_port))
+        Ok(self.validators[i].rpc_url("ws"))
+    }
+
+    /// Every validator's node RPC URL (`ws://`), in validator order.
+    pub fn node_urls(&self) -> Vec<String> {
+        self.validators.iter().map(|v| v.rpc_url("ws")).collect()
+    }
+
+    /// `program`, to run as pair `i`'s process (in its namespace when there are namespaces).
+    fn command(&self, i: usize, program: &Path) -> Command {
+        match &self.namespaces {
+            Some(ns) => ns.command(i, program),
+            None => Command::new(program),
+        }
     }
 
     async fn node_rpc(
@@ -437,7 +526,7 @@ impl Devnet {
         params: serde_json::Value,
     ) -> Result<serde_json::Value, LaunchError> {
         let i = self.validator(name)?;
-        let url = format!("http://127.0.0.1:{}", self.validators[i].rpc_port);
+        let url = self.validators[i].rpc_url("http");
         rpc(&self.http, &url, method, params).await
     }
 
@@ -509,14 +598,24 @@ impl Devnet {
         self.cfg.dir.join("data").join(name)
     }
 
-    /// A server's `host:port`.
+    /// A server's `host:port` on 127.0.0.1 (the genesis endpoints; see
+    /// [`Devnet::server_endpoint`] for this devnet's).
     pub fn endpoint(name: &str) -> String {
-        let port = DEV_SERVERS
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, p)| *p)
-            .expect("a dev server name");
-        format!("127.0.0.1:{port}")
+        format!("127.0.0.1:{}", dev_server_port(name))
+    }
+
+    /// Server `name`'s `host:port` on this devnet (its pair's address in namespaces).
+    pub fn server_endpoint(&self, name: &str) -> String {
+        let host = self
+            .validator(name)
+            .map_or(Ipv4Addr::LOCALHOST, |i| self.validators[i].host);
+        format!("{host}:{}", dev_server_port(name))
+    }
+
+    /// The namespace server / validator `name` runs in, if the pairs run in their own.
+    pub fn namespace(&self, name: &str) -> Option<String> {
+        let i = self.validator(name).ok()?;
+        self.namespaces.as_ref().map(|ns| ns.namespace(i))
     }
 
     /// The log folder.
@@ -543,15 +642,15 @@ impl Devnet {
         extra: &[&str],
     ) -> Result<(), LaunchError> {
         self.stop_server(name);
-        let endpoint = Self::endpoint(name);
+        let endpoint = self.server_endpoint(name);
         let log = self.cfg.dir.join("logs").join(format!("{name}.log"));
         let out = File::options().create(true).append(true).open(&log)?;
-        let mut cmd = Command::new(&self.cfg.tss_bin);
         // The server's own validator's node first, the others for failover.
         let own = self.validator(name)?;
+        let mut cmd = self.command(own, &self.cfg.tss_bin);
         let mut nodes: Vec<String> = (0..self.validators.len())
             .map(|k| (own + k) % self.validators.len())
-            .map(|k| format!("ws://127.0.0.1:{}", self.validators[k].rpc_port))
+            .map(|k| self.validators[k].rpc_url("ws"))
             .collect();
         nodes.dedup();
         cmd.args(["--dev", name, "--listen", &endpoint])
@@ -642,11 +741,18 @@ impl Devnet {
             self.cfg.block_ms,
             self.log_dir().display()
         );
+        if let Some(ns) = &self.namespaces {
+            s += &format!(
+                "  each pair in its own network namespace ({} .. {}), bridged\n",
+                ns.namespace(0),
+                ns.namespace(self.validators.len() - 1)
+            );
+        }
         for v in &self.validators {
             s += &format!(
-                "    {:<8} RPC ws://127.0.0.1:{}  p2p {}  {}\n",
+                "    {:<8} RPC {}  p2p {}  {}\n",
                 v.name,
-                v.rpc_port,
+                v.rpc_url("ws"),
                 v.p2p_port,
                 if v.proc.is_some() {
                     "running"
@@ -663,7 +769,7 @@ impl Devnet {
                 .unwrap_or_default();
             s += &format!(
                 "    {name:<8} {}  TSS account {account}\n",
-                entropy_register_core::api::url(&Self::endpoint(name), "")
+                entropy_register_core::api::url(&self.server_endpoint(name), "")
             );
         }
         s += "  dev accounts (funded): //Alice //Bob //Charlie //Dave //Eve //Ferdie\n";
@@ -688,6 +794,15 @@ impl Drop for Devnet {
     fn drop(&mut self) {
         self.stop_all();
     }
+}
+
+/// A dev server's port (its genesis endpoint's).
+fn dev_server_port(name: &str) -> u16 {
+    DEV_SERVERS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, p)| *p)
+        .expect("a dev server name")
 }
 
 /// One JSON-RPC call over HTTP (the node serves HTTP and websockets on one port).

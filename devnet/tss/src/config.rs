@@ -48,10 +48,11 @@ pub struct Args {
     /// Seconds to wait for the chain node at start.
     #[arg(long, default_value_t = 60)]
     pub chain_wait_secs: u64,
-    /// Fault injection for the end-to-end tests only: `wrong-test-share` signs every test
-    /// signature with a wrong share (the other parties must name this server). Never in use.
-    #[arg(long, value_parser = ["wrong-test-share"])]
-    pub test_fault: Option<String>,
+    /// Fault injection for the end-to-end and network tests only: `wrong-test-share` signs
+    /// every test signature with a wrong share (the other parties must name this server);
+    /// `exit-mid-dkg` exits the process in the middle of its first DKG. Never in use.
+    #[arg(long, value_enum)]
+    pub test_fault: Option<crate::sessions::TestFault>,
 }
 
 /// Configuration problems, reported before anything starts.

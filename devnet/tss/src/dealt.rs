@@ -157,7 +157,7 @@ pub async fn dealt_share(
             &members,
             None,
         );
-        plan.wrong_test_share = s.wrong_test_share;
+        plan.fault = s.fault;
         plan.held_share = Some(accepted.share.clone());
         let secret = s.keys.x25519.secret_bytes();
         match sessions::run_dkg(&s.sessions, plan, &s.keys.account, &secret).await {

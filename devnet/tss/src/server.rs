@@ -56,9 +56,8 @@ pub struct Server {
     /// Digests of the client-dealt shares this server accepted, by account (what subgroup
     /// peers compare; not secret).
     pub dealt_digests: std::sync::Mutex<HashMap<AccountId32, [u8; 32]>>,
-    /// Test-only fault switch (`--test-fault wrong-test-share`): sign every test signature
-    /// with a wrong share, so that the other parties name this server.
-    pub wrong_test_share: bool,
+    /// Test-only fault switch (`--test-fault`); `None` in use.
+    pub fault: Option<crate::sessions::TestFault>,
 }
 
 /// Why a registration failed on this server (logged; nothing is confirmed).
@@ -171,7 +170,7 @@ impl Server {
             KeyVisibility::Public => None,
         };
         let mut plan = DkgPlan::new(SessionId::dkg(account, block), me, &members, user);
-        plan.wrong_test_share = self.wrong_test_share;
+        plan.fault = self.fault;
         let secret = self.keys.x25519.secret_bytes();
         // The DKG session ends with the test signature: a key whose shares do not sign is
         // never stored or confirmed.

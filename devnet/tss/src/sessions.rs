@@ -189,6 +189,21 @@ pub struct Dial {
     pub x25519: [u8; 32],
 }
 
+/// Test-only fault switches (`devnet-tss --test-fault <name>`), for the end-to-end and network
+/// tests' fault scenarios; a server started without one has none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TestFault {
+    /// Sign every test signature with a wrong share, so that the other parties name this
+    /// server.
+    WrongTestShare,
+    /// Die in the middle of a DKG: the process exits at once (no clean shutdown, nothing
+    /// flushed) right after it handled its first message from a peer.
+    ExitMidDkg,
+}
+
+/// The exit status of a server stopped by [`TestFault::ExitMidDkg`].
+pub const FAULT_EXIT_STATUS: i32 = 86;
+
 /// Everything one DKG run needs.
 pub struct DkgPlan {
     /// The session.
@@ -199,8 +214,8 @@ pub struct DkgPlan {
     pub expected: HashMap<AccountId32, [u8; 32]>,
     /// The parties this server dials.
     pub dial: Vec<Dial>,
-    /// Test-only fault switch: sign the test signature with a wrong share.
-    pub wrong_test_share: bool,
+    /// Test-only fault switch.
+    pub fault: Option<TestFault>,
     /// Client-dealt flow: the share this server already holds; the session then only makes
     /// its test signature with the other holders ([`DkgSession::test_signature_only`]).
     pub held_share: Option<KeyShare>,
@@ -240,7 +255,7 @@ impl DkgPlan {
             parties,
             expected,
             dial,
-            wrong_test_share: false,
+            fault: None,
             held_share: None,
         }
     }
@@ -340,11 +355,11 @@ pub async fn run_dkg(
     let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Output>();
     let parties = plan.parties.clone();
     let pair = signer.clone();
-    let wrong = plan.wrong_test_share;
+    let fault = plan.fault;
     let held = plan.held_share;
     std::thread::Builder::new()
         .name("dkg".into())
-        .spawn(move || drive(sid, parties, pair, held, wrong, in_rx, out_tx))
+        .spawn(move || drive(sid, parties, pair, held, fault, in_rx, out_tx))
         .expect("thread spawns");
 
     // One pump per peer: decrypt in, encrypt out.
@@ -430,7 +445,7 @@ fn drive(
     parties: Vec<AccountId32>,
     pair: Sr25519Pair,
     held_share: Option<KeyShare>,
-    wrong_test_share: bool,
+    fault: Option<TestFault>,
     input: std::sync::mpsc::Receiver<Input>,
     output: mpsc::UnboundedSender<Output>,
 ) {
@@ -448,7 +463,7 @@ fn drive(
         }
     };
     session.set_deadline(DKG_TIMEOUT.as_millis() as u64);
-    if wrong_test_share {
+    if fault == Some(TestFault::WrongTestShare) {
         tracing::warn!("test fault: signing the test signature with a wrong share");
         session.inject_wrong_test_share();
     }
@@ -481,6 +496,10 @@ fn drive(
                 Ok(p) => {
                     if emit(p) {
                         return;
+                    }
+                    if fault == Some(TestFault::ExitMidDkg) {
+                        tracing::warn!(session = ?sid, "test fault: exiting in the middle of the DKG");
+                        std::process::exit(FAULT_EXIT_STATUS);
                     }
                 }
                 Err(DkgError::BadMessage(why)) => {

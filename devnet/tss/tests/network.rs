@@ -16,7 +16,9 @@
 //! - at the end, every share any server stored is of a key the chain has registered;
 //! - a committee member's server stopped as its DKG is due: the client reports a timeout within
 //!   its `timeoutBlocks`, the other member keeps no receipt and no open session, and after
-//!   `prune_registration` the same account registers.
+//!   `prune_registration` the same account registers;
+//! - a committee member's server dies in the middle of its DKG rounds (a test fault switch):
+//!   the same outcome, and the crashed server's store opens again.
 //!
 //! The ports are fixed by genesis (servers) and by the launcher (nodes), so the scenarios run in
 //! order inside one test; each prints its figures as it passes.
@@ -107,6 +109,16 @@ impl Net {
     ) -> Registration {
         let user = fresh(label);
         self.fund(&user.account()).await;
+        self.register_funded(label, user, make).await
+    }
+
+    /// [`Net::register`] for an account already funded.
+    async fn register_funded(
+        &self,
+        label: &str,
+        user: Sr25519Pair,
+        make: impl FnOnce(Sr25519Pair) -> Mode<Sr25519Pair>,
+    ) -> Registration {
         let out = self
             .client
             .register(request(make(user)), &|_| {}, futures::future::pending())
@@ -175,6 +187,7 @@ async fn four_validators_author_finalize_and_register() {
     fork_then_reorg(&mut net).await;
     one_validator_down(&mut net).await;
     server_down_during_dkg(&mut net).await;
+    server_dies_mid_dkg(&mut net).await;
     every_stored_share_is_registered(&mut net).await;
     net.devnet.stop();
     let _ = std::fs::remove_dir_all(&dir);
@@ -275,12 +288,24 @@ async fn one_validator_down(net: &mut Net) {
         );
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
-    // The committee rotates with the block number; try until dave's server is in one.
+    // The committee rotates with the block number (member `(N + 1) mod 2` of each subgroup):
+    // dave's server is in it when the inclusion block N is even. Submit right after an odd
+    // best block (the next one is the likely inclusion block); try until it works out.
     let mut with_dave = false;
-    for attempt in 0..6 {
-        let out = net
-            .register("Public without dave's node", Mode::Public)
-            .await;
+    for _ in 0..6 {
+        let label = "Public without dave's node";
+        let user = fresh(label);
+        net.fund(&user.account()).await;
+        // A new odd best block, so that the submission is early in its slot.
+        let seen = net.devnet.heads("alice").await.unwrap().best;
+        loop {
+            let best = net.devnet.heads("alice").await.unwrap().best;
+            if best != seen && best % 2 == 1 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let out = net.register_funded(label, user, Mode::Public).await;
         if out
             .committee
             .iter()
@@ -289,7 +314,6 @@ async fn one_validator_down(net: &mut Net) {
             with_dave = true;
             break;
         }
-        tokio::time::sleep(Duration::from_millis(1000 + 300 * attempt)).await;
     }
     assert!(
         with_dave,
@@ -356,6 +380,92 @@ async fn server_down_during_dkg(net: &mut Net) {
         }
         other => panic!("expected a timeout with {victim}'s server down, got {other:?}"),
     }
+    net.devnet
+        .start_server(victim, None)
+        .await
+        .expect("restarts");
+    after_a_failed_dkg(net, user, n, survivor).await;
+}
+
+/// A committee member's server dies in the middle of its DKG rounds: alice's and bob's servers
+/// (subgroup 0, one of them is in every committee) run with the test fault switch
+/// `exit-mid-dkg`, so the member exits right after it handled its first message from its peer.
+/// The client reports a timeout within its `timeoutBlocks`; the member's process is gone with
+/// the fault's status; the other member keeps no receipt and no session; the crashed server's
+/// store opens again on restart (and holds no share of an unregistered key: checked at the end
+/// of the test); after `prune_registration` the same account registers.
+async fn server_dies_mid_dkg(net: &mut Net) {
+    for name in ["alice", "bob"] {
+        net.devnet
+            .start_server_with(name, None, &["--test-fault", "exit-mid-dkg"])
+            .await
+            .expect("restarts with the fault switch");
+    }
+    let user = fresh("mid-dkg");
+    let account = user.account();
+    net.fund(&account).await;
+    let mut req = request(Mode::Public(user.clone()));
+    req.timeout_blocks = 10;
+    let committee = std::sync::Mutex::new(None);
+    let progress = |p: Progress| {
+        if let Progress::Committee { block, members } = p {
+            let names: Vec<&str> = members
+                .iter()
+                .map(|m| server_name(&m.tss_account.0))
+                .collect();
+            *committee.lock().unwrap() = Some((block - 1, names));
+        }
+    };
+    let started = Instant::now();
+    let result = net
+        .client
+        .register(req, &progress, futures::future::pending())
+        .await;
+    let (n, members) = committee
+        .into_inner()
+        .unwrap()
+        .expect("the committee is reported");
+    let victim = *members
+        .iter()
+        .find(|m| ["alice", "bob"].contains(m))
+        .expect("a subgroup-0 member");
+    let survivor = *members.iter().find(|m| **m != victim).unwrap();
+    match result {
+        Err(Error::Timeout { after, blocks }) => {
+            assert_eq!((after, blocks), (n, 10));
+            eprintln!(
+                "ok: {victim}'s server died mid-DKG: Timeout after {blocks} finalized blocks past N={n}, {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+        }
+        other => panic!("expected a timeout with {victim}'s server dead mid-DKG, got {other:?}"),
+    }
+    let (exited, status) = net.devnet.exited().expect("the member's server exited");
+    assert_eq!(exited, victim, "{exited} exited ({status})");
+    assert!(
+        status.contains(&devnet_tss::sessions::FAULT_EXIT_STATUS.to_string()),
+        "{victim} exited with {status}, not the fault's status"
+    );
+    let log = std::fs::read_to_string(net.devnet.log_dir().join(format!("{victim}.log"))).unwrap();
+    assert!(
+        log.contains("test fault: exiting in the middle of the DKG"),
+        "{victim}'s log does not show the fault"
+    );
+    // Both come back without the switch; the crashed one's store must open.
+    for name in ["alice", "bob"] {
+        net.devnet
+            .start_server(name, None)
+            .await
+            .unwrap_or_else(|e| panic!("{name} restarts: {e}"));
+    }
+    after_a_failed_dkg(net, user, n, survivor).await;
+}
+
+/// After a registration of `user` (included in `n`) failed in its DKG: the `survivor` member
+/// holds no receipt and lets its session go; `prune_registration` and a new `register` of the
+/// same account then succeed.
+async fn after_a_failed_dkg(net: &mut Net, user: Sr25519Pair, n: u32, survivor: &str) {
+    let account = user.account();
     // The survivor signed nothing and lets its session go.
     let http = reqwest::Client::new();
     let receipt = http
@@ -385,10 +495,6 @@ async fn server_down_during_dkg(net: &mut Net) {
     }
     eprintln!("ok: {survivor} holds no receipt and no open session for it");
 
-    net.devnet
-        .start_server(victim, None)
-        .await
-        .expect("restarts");
     let prune = Call {
         pallet: "Registry",
         name: "prune_registration",

@@ -26,6 +26,11 @@ struct Args {
     /// The first validator's peer-to-peer port; the others take the next ones.
     #[arg(long, default_value_t = P2P_PORT)]
     p2p_port: u16,
+    /// Put each validator + server pair in a Linux network namespace of its own, with its own
+    /// address (10.197.<n>.<i+1>), bridged; each stash then sets its server's endpoint on chain.
+    /// Needs root.
+    #[arg(long)]
+    namespaces: bool,
     /// Once ready, register a fresh account in Public and in Private mode and print the
     /// verified results.
     #[arg(long)]
@@ -139,6 +144,7 @@ async fn main() {
     cfg.block_ms = args.block_ms;
     cfg.rpc_port = args.rpc_port;
     cfg.p2p_port = args.p2p_port;
+    cfg.namespaces = args.namespaces;
     let started = std::time::Instant::now();
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .expect("SIGTERM handler");

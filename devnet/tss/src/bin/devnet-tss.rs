@@ -72,7 +72,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         sessions: Default::default(),
         new_user_lock: Default::default(),
         dealt_digests: Default::default(),
-        wrong_test_share: args.test_fault.as_deref() == Some("wrong-test-share"),
+        fault: args.test_fault,
         http: reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             // Below the peers' idle keep-alive bound (`Limits::header_read`, 10 s), so that a
@@ -80,8 +80,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
             .pool_idle_timeout(Duration::from_secs(5))
             .build()?,
     });
-    if server.wrong_test_share {
-        tracing::warn!("TEST FAULT ON: this server signs test signatures with a wrong share");
+    if let Some(fault) = server.fault {
+        tracing::warn!("TEST FAULT ON: {fault:?}");
     }
     tracing::info!(listen = %args.listen, "serving");
     let app = devnet_tss::http::router(server);
