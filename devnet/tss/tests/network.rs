@@ -370,16 +370,12 @@ async fn server_down_during_dkg(net: &mut Net) {
         client.register(req, &progress, futures::future::pending()),
         stopping
     );
-    match result {
-        Err(Error::Timeout { after, blocks }) => {
-            assert_eq!((after, blocks), (n, 10));
-            eprintln!(
-                "ok: {victim}'s server stopped before its DKG: Timeout after {blocks} finalized blocks past N={n}, {:.1} s",
-                started.elapsed().as_secs_f64()
-            );
-        }
-        other => panic!("expected a timeout with {victim}'s server down, got {other:?}"),
-    }
+    timed_out(
+        result,
+        n,
+        &format!("{victim}'s server stopped before its DKG"),
+        started,
+    );
     net.devnet
         .start_server(victim, None)
         .await
@@ -430,16 +426,12 @@ async fn server_dies_mid_dkg(net: &mut Net) {
         .find(|m| ["alice", "bob"].contains(m))
         .expect("a subgroup-0 member");
     let survivor = *members.iter().find(|m| **m != victim).unwrap();
-    match result {
-        Err(Error::Timeout { after, blocks }) => {
-            assert_eq!((after, blocks), (n, 10));
-            eprintln!(
-                "ok: {victim}'s server died mid-DKG: Timeout after {blocks} finalized blocks past N={n}, {:.1} s",
-                started.elapsed().as_secs_f64()
-            );
-        }
-        other => panic!("expected a timeout with {victim}'s server dead mid-DKG, got {other:?}"),
-    }
+    timed_out(
+        result,
+        n,
+        &format!("{victim}'s server died mid-DKG"),
+        started,
+    );
     let (exited, status) = net.devnet.exited().expect("the member's server exited");
     assert_eq!(exited, victim, "{exited} exited ({status})");
     assert!(
@@ -459,6 +451,21 @@ async fn server_dies_mid_dkg(net: &mut Net) {
             .unwrap_or_else(|e| panic!("{name} restarts: {e}"));
     }
     after_a_failed_dkg(net, user, n, survivor).await;
+}
+
+/// `result` is the client's `Timeout` after the 10 finalized blocks past `n` the scenarios ask
+/// for; prints it with `what` happened and the time since `started`.
+fn timed_out(result: Result<Registration, Error>, n: u32, what: &str, started: Instant) {
+    match result {
+        Err(Error::Timeout { after, blocks }) => {
+            assert_eq!((after, blocks), (n, 10));
+            eprintln!(
+                "ok: {what}: Timeout after {blocks} finalized blocks past N={n}, {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+        }
+        other => panic!("expected a timeout ({what}), got {other:?}"),
+    }
 }
 
 /// After a registration of `user` (included in `n`) failed in its DKG: the `survivor` member
