@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 use entropy_register_core::committee::{select_committee, InclusionBlock};
 use entropy_register_core::dkg::{dkg_parties, DkgSession};
 use entropy_register_core::eth::ethereum_address_eip55;
-use entropy_register_core::keys::{derive_tss_keys, dev_tss_mnemonic, Sr25519Pair, X25519Keypair};
+use entropy_register_core::keys::{dev_tss_keys, Sr25519Pair, X25519Keypair};
 use entropy_register_core::new_user::{
     judge, NewUserFacts, NewUserVerdict, FRESHNESS_WINDOW_BLOCKS,
 };
@@ -29,10 +29,7 @@ fn main() {
 
     // Four servers, two subgroups, keys derived as the servers derive them.
     let names = ["alice", "bob", "charlie", "dave"];
-    let servers: Vec<_> = names
-        .iter()
-        .map(|n| derive_tss_keys(dev_tss_mnemonic(n).unwrap()).unwrap().keys)
-        .collect();
+    let servers: Vec<_> = names.iter().map(|n| dev_tss_keys(n).unwrap()).collect();
     let infos: Vec<ServerInfo> = servers
         .iter()
         .enumerate()

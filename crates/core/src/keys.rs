@@ -282,9 +282,38 @@ pub fn derive_tss_keys(mnemonic: &str) -> Result<TssDerivation, KeyError> {
     })
 }
 
-/// The development mnemonics of the reference's threshold servers (§4.1).
-pub fn dev_tss_mnemonic(name: &str) -> Option<&'static str> {
-    Some(match name {
+/// The devnet's names, in validator order: validator i is `//<Name>` (Aura and GRANDPA keys),
+/// its stash `//<Name>//stash`, and threshold server i runs `--dev <name>`. The first six are
+/// Substrate's dev keyring; the rest follow the cryptographers' cast.
+pub const DEV_NAMES: [&str; 12] = [
+    "alice", "bob", "charlie", "dave", "eve", "ferdie", "grace", "heidi", "ivan", "judy",
+    "mallory", "niaj",
+];
+
+/// The secret URI of dev name `name`: `//Alice` for `alice`.
+pub fn dev_suri(name: &str) -> String {
+    let mut chars = name.chars();
+    let title: String = chars
+        .next()
+        .map(|c| c.to_ascii_uppercase())
+        .into_iter()
+        .chain(chars)
+        .collect();
+    format!("//{title}")
+}
+
+/// The stash account of dev validator `name` (`//<Name>//stash`), which owns threshold server
+/// `name` on chain (`ThresholdToStash`).
+pub fn dev_stash(name: &str) -> Sr25519Pair {
+    Sr25519Pair::from_suri(&format!("{}//stash", dev_suri(name)))
+        .expect("a dev name makes a valid secret URI")
+}
+
+/// The development mnemonic of threshold server `name`: the reference's mnemonics for alice,
+/// bob, charlie, dave and eve (§4.1); for the other [`DEV_NAMES`] a mnemonic made from the
+/// BLAKE2 hash of the name (devnet only: anyone can recompute it). `None` for any other name.
+pub fn dev_tss_mnemonic(name: &str) -> Option<String> {
+    let reference = match name {
         "alice" => {
             "alarm mutual concert decrease hurry invest culture survey diagram crash snap click"
         }
@@ -292,13 +321,56 @@ pub fn dev_tss_mnemonic(name: &str) -> Option<&'static str> {
         "charlie" => "lake carry still awful point mention bike category tornado plate brass lock",
         "dave" => "beef dutch panic monkey black glad audit twice humor gossip wealth drive",
         "eve" => "impact federal dish number fun crisp various wedding radio immense whisper glue",
+        other if DEV_NAMES.contains(&other) => {
+            let hash = sp_crypto_hashing::blake2_256(
+                format!("entropy-register devnet server {other}").as_bytes(),
+            );
+            let m = bip39::Mnemonic::from_entropy_in(bip39::Language::English, &hash[..16])
+                .expect("16 bytes of entropy make a 12-word mnemonic");
+            return Some(m.to_string());
+        }
         _ => return None,
-    })
+    };
+    Some(reference.to_string())
+}
+
+/// The keys threshold server `name` derives from [`dev_tss_mnemonic`]; `None` for a name that
+/// is not a dev server's.
+pub fn dev_tss_keys(name: &str) -> Option<TssKeys> {
+    let phrase = Zeroizing::new(dev_tss_mnemonic(name)?);
+    Some(
+        derive_tss_keys(&phrase)
+            .expect("the dev mnemonics are valid")
+            .keys,
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dev_names_give_distinct_keys_and_the_reference_stashes() {
+        assert_eq!(dev_suri("alice"), "//Alice");
+        assert_eq!(dev_suri("niaj"), "//Niaj");
+        // sp-core's `//Alice//stash`.
+        assert_eq!(
+            dev_stash("alice").account().to_ss58(),
+            "5GNJqTPyNqANBkUVMN1LPPrxXnFouWXoe2wNSmmEoLctxiZY"
+        );
+        let mut accounts: Vec<[u8; 32]> = DEV_NAMES
+            .iter()
+            .map(|n| dev_tss_keys(n).unwrap().account.public())
+            .collect();
+        // A derived mnemonic is a valid one, and the same every time.
+        assert_eq!(dev_tss_mnemonic("grace"), dev_tss_mnemonic("grace"));
+        assert_eq!(dev_tss_mnemonic("grace").unwrap().split(' ').count(), 12);
+        accounts.sort();
+        accounts.dedup();
+        assert_eq!(accounts.len(), DEV_NAMES.len());
+        assert!(dev_tss_mnemonic("zed").is_none());
+        assert!(dev_tss_keys("Alice").is_none());
+    }
 
     #[test]
     fn generated_accounts_are_fresh_and_match_their_seed() {

@@ -1,9 +1,10 @@
-//! The devnet launcher: four validators (alice, bob, charlie, dave: Aura authoring in turn,
-//! GRANDPA finality), each with its threshold server (alice, bob | charlie, dave, the genesis
-//! endpoints), all on 127.0.0.1 or each pair in a network namespace of its own
-//! ([`LaunchConfig::namespaces`]); readiness checks (blocks authored and finalized, servers
-//! healthy), one log folder, clean stop, and a validator stopped or restarted on demand. Used by
-//! `devnet/run`, by the end-to-end and network tests and by the benchmark.
+//! The devnet launcher: V validators (by default four, alice, bob, charlie, dave: Aura
+//! authoring in turn, GRANDPA finality), each with its threshold server (by default alice, bob |
+//! charlie, dave: G subgroups of consecutive servers, the genesis endpoints), all on 127.0.0.1
+//! or each pair in a network namespace of its own ([`LaunchConfig::namespaces`]); readiness
+//! checks (blocks authored and finalized, servers healthy), one log folder, clean stop, and a
+//! validator stopped or restarted on demand. Used by `devnet/run`, by the end-to-end and network
+//! tests and by the benchmark.
 
 use std::fs::File;
 use std::net::{Ipv4Addr, TcpListener};
@@ -11,18 +12,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use entropy_register_core::keys::derive_tss_keys;
+use entropy_register_core::keys::{dev_stash, dev_suri, dev_tss_keys, DEV_NAMES};
 use serde_json::json;
 
 use crate::netns::{NamespaceError, Namespaces};
 
-/// The dev servers: name and port (the genesis endpoints, `devnet-runtime` `DEV_SERVERS`).
-pub const DEV_SERVERS: [(&str, u16); 4] = [
-    ("alice", 3001),
-    ("bob", 3002),
-    ("charlie", 3003),
-    ("dave", 3004),
-];
+/// The first server's port; server i (dev name i) listens on `SERVER_PORT + i`, its genesis
+/// endpoint (the node's `SERVER_PORT`).
+pub const SERVER_PORT: u16 = 3001;
 
 /// The first validator's RPC port; validator i listens on `RPC_PORT + i`.
 pub const RPC_PORT: u16 = 9944;
@@ -40,6 +37,12 @@ pub struct LaunchConfig {
     pub dir: PathBuf,
     /// Slot time (one block per slot) in milliseconds.
     pub block_ms: u64,
+    /// How many validators (each with its server): the first of the dev names
+    /// (`entropy_register_core::keys::DEV_NAMES`: alice, bob, … niaj). Default 4.
+    pub validators: usize,
+    /// How many subgroups the servers form (consecutive runs, sizes differing by at most one;
+    /// 2 ≤ subgroups ≤ validators). Default 2.
+    pub subgroups: usize,
     /// The first validator's RPC port (the others follow).
     pub rpc_port: u16,
     /// The first validator's peer-to-peer port (the others follow).
@@ -72,6 +75,8 @@ impl LaunchConfig {
             tss_bin: exe_dir.join("devnet-tss"),
             dir,
             block_ms: 1000,
+            validators: 4,
+            subgroups: 2,
             rpc_port: RPC_PORT,
             p2p_port: P2P_PORT,
             namespaces: false,
@@ -111,11 +116,23 @@ pub enum LaunchError {
         /// Why.
         why: String,
     },
+    /// A layout the chain cannot have.
+    #[error(
+        "{validators} validators in {subgroups} subgroups: need 2 ≤ subgroups ≤ validators ≤ {max}"
+    )]
+    Layout {
+        /// Validators asked for.
+        validators: usize,
+        /// Subgroups asked for.
+        subgroups: usize,
+        /// The most validators there are dev names for.
+        max: usize,
+    },
     /// The network namespaces could not be set up.
     #[error("{0}")]
     Namespaces(#[from] NamespaceError),
     /// No validator of that name.
-    #[error("no validator named {0:?} (alice, bob, charlie, dave)")]
+    #[error("no validator named {0:?} on this devnet")]
     UnknownValidator(String),
     /// I/O.
     #[error("{0}")]
@@ -239,24 +256,34 @@ fn tail(path: &Path) -> String {
 }
 
 impl Devnet {
-    /// Starts the four validators and their servers and waits until blocks are authored and
+    /// Starts the validators and their servers and waits until blocks are authored and
     /// finalized and every server answers.
     pub async fn start(cfg: LaunchConfig) -> Result<Devnet, LaunchError> {
+        if !(2 <= cfg.subgroups
+            && cfg.subgroups <= cfg.validators
+            && cfg.validators <= DEV_NAMES.len())
+        {
+            return Err(LaunchError::Layout {
+                validators: cfg.validators,
+                subgroups: cfg.subgroups,
+                max: DEV_NAMES.len(),
+            });
+        }
         for bin in [&cfg.node_bin, &cfg.tss_bin] {
             if !bin.exists() {
                 return Err(LaunchError::MissingBinary(bin.display().to_string()));
             }
         }
+        let names = &DEV_NAMES[..cfg.validators];
         let namespaces = if cfg.namespaces {
-            let names: Vec<&str> = DEV_SERVERS.iter().map(|(n, _)| *n).collect();
-            Some(Namespaces::create(&names)?)
+            Some(Namespaces::create(names)?)
         } else {
             None
         };
-        let validators: Vec<Validator> = DEV_SERVERS
+        let validators: Vec<Validator> = names
             .iter()
             .enumerate()
-            .map(|(i, (name, _))| Validator {
+            .map(|(i, name)| Validator {
                 name,
                 host: namespaces
                     .as_ref()
@@ -273,8 +300,8 @@ impl Devnet {
                 port_free(v.rpc_port, &format!("{} node RPC", v.name))?;
                 port_free(v.p2p_port, &format!("{} node p2p", v.name))?;
             }
-            for (name, port) in DEV_SERVERS {
-                port_free(port, &format!("server {name}"))?;
+            for name in names {
+                port_free(dev_server_port(name), &format!("server {name}"))?;
             }
         }
         std::fs::create_dir_all(cfg.dir.join("logs"))?;
@@ -287,14 +314,14 @@ impl Devnet {
             rpc_url,
             namespaces,
         };
-        for (name, _) in DEV_SERVERS {
+        for name in names {
             devnet.start_node(name).await?;
         }
         devnet.wait_for_finality().await?;
         if devnet.namespaces.is_some() {
             devnet.announce_endpoints().await?;
         }
-        for (name, _) in DEV_SERVERS {
+        for name in names {
             devnet.start_server(name, None).await?;
         }
         Ok(devnet)
@@ -311,16 +338,11 @@ impl Devnet {
         let client = crate::native::connect(&self.rpc_url, Duration::from_secs(30))
             .await
             .map_err(|e| failed(e.to_string()))?;
-        let changes = DEV_SERVERS.iter().map(|(name, _)| {
+        let changes = self.validators.iter().map(|v| {
             let client = &client;
-            let endpoint = self.server_endpoint(name);
+            let endpoint = self.server_endpoint(v.name);
             async move {
-                let mut title = name.to_string();
-                title[..1].make_ascii_uppercase();
-                let stash = entropy_register_core::keys::Sr25519Pair::from_suri(&format!(
-                    "//{title}//stash"
-                ))
-                .map_err(|e| e.to_string())?;
+                let stash = dev_stash(v.name);
                 let call = entropy_register_client::backend::Call {
                     pallet: "StakingExtension",
                     name: "change_endpoint",
@@ -367,8 +389,15 @@ impl Devnet {
             // the clients outside; the devnet's links need the node's unsafe methods.
             cmd.args(["--unsafe-rpc-external", "--rpc-methods", "unsafe"]);
         }
-        cmd.args(["--chain", &format!("dev-{}ms", self.cfg.block_ms)])
-            .arg(format!("--{name}"))
+        cmd.args(["--chain", &self.chain_id()])
+            // Author and vote as `//<Name>` (Aura and GRANDPA keys into its keystore).
+            .args([
+                "--validator",
+                "--name",
+                name,
+                "--session-seed",
+                &dev_suri(name),
+            ])
             .arg("--base-path")
             .arg(self.cfg.dir.join("nodes").join(name))
             // A validator needs a network key; a fixed one per validator gives fixed peer ids.
@@ -618,6 +647,14 @@ impl Devnet {
         self.namespaces.as_ref().map(|ns| ns.namespace(i))
     }
 
+    /// The nodes' chain id, `dev-<validators>x<subgroups>-<ms>ms` (see the node's `chain_spec`).
+    pub fn chain_id(&self) -> String {
+        format!(
+            "dev-{}x{}-{}ms",
+            self.cfg.validators, self.cfg.subgroups, self.cfg.block_ms
+        )
+    }
+
     /// The log folder.
     pub fn log_dir(&self) -> PathBuf {
         self.cfg.dir.join("logs")
@@ -706,6 +743,20 @@ impl Devnet {
         Ok(())
     }
 
+    /// Restarts each of the servers `names` in turn with the extra arguments `extra` (the tests'
+    /// fault switches; none: as the devnet starts them); the first that does not come up is the
+    /// error.
+    pub async fn restart_servers(
+        &mut self,
+        names: &[&str],
+        extra: &[&str],
+    ) -> Result<(), LaunchError> {
+        for name in names {
+            self.start_server_with(name, None, extra).await?;
+        }
+        Ok(())
+    }
+
     /// Stops the dev server `name` if it runs.
     pub fn stop_server(&mut self, name: &str) {
         if let Some(i) = self.servers.iter().position(|p| p.name == name) {
@@ -761,15 +812,18 @@ impl Devnet {
                 }
             );
         }
-        s += "  threshold servers (server i pairs with validator i):\n";
-        for (name, _) in DEV_SERVERS {
-            let account = entropy_register_core::keys::dev_tss_mnemonic(name)
-                .and_then(|m| derive_tss_keys(m).ok())
-                .map(|d| d.keys.account.account().to_ss58())
+        s += &format!(
+            "  threshold servers in {} subgroups (server i pairs with validator i):\n",
+            self.cfg.subgroups
+        );
+        for v in &self.validators {
+            let account = dev_tss_keys(v.name)
+                .map(|k| k.account.account().to_ss58())
                 .unwrap_or_default();
             s += &format!(
-                "    {name:<8} {}  TSS account {account}\n",
-                entropy_register_core::api::url(&self.server_endpoint(name), "")
+                "    {:<8} {}  TSS account {account}\n",
+                v.name,
+                entropy_register_core::api::url(&self.server_endpoint(v.name), "")
             );
         }
         s += "  dev accounts (funded): //Alice //Bob //Charlie //Dave //Eve //Ferdie\n";
@@ -798,11 +852,11 @@ impl Drop for Devnet {
 
 /// A dev server's port (its genesis endpoint's).
 fn dev_server_port(name: &str) -> u16 {
-    DEV_SERVERS
+    let i = DEV_NAMES
         .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, p)| *p)
-        .expect("a dev server name")
+        .position(|n| *n == name)
+        .expect("a dev server name");
+    SERVER_PORT + i as u16
 }
 
 /// One JSON-RPC call over HTTP (the node serves HTTP and websockets on one port).

@@ -14,6 +14,13 @@ pub struct Cli {
     /// `chain_spec`.
     #[clap(flatten)]
     pub run: sc_cli::RunCmd,
+
+    /// Puts the session keys (Aura sr25519, GRANDPA ed25519) of this secret URI into the
+    /// keystore at start, as `--alice` does for `//Alice`. With `--validator` the node authors
+    /// and votes as that validator: how the launcher starts `//Grace` and the other dev
+    /// validators the keyring flags do not name.
+    #[arg(long, value_name = "SURI")]
+    pub session_seed: Option<String>,
 }
 
 /// Subcommands.

@@ -29,11 +29,7 @@ impl SubstrateCli for Cli {
     }
     fn load_spec(&self, id: &str) -> Result<Box<dyn sc_service::ChainSpec>, String> {
         if let Some(dev) = chain_spec::parse_dev_id(id)? {
-            return Ok(Box::new(chain_spec::development_with(
-                id,
-                dev.slot_ms,
-                dev.validators,
-            )?));
+            return Ok(Box::new(chain_spec::development_with(id, dev)?));
         }
         Ok(match id {
             "dev" | "" => Box::new(chain_spec::development()?),
@@ -59,7 +55,11 @@ pub fn run() -> sc_cli::Result<()> {
         }
         None => {
             let runner = cli.create_runner(&cli.run)?;
-            runner.run_node_until_exit(|config| async move {
+            let session_seed = cli.session_seed.clone();
+            runner.run_node_until_exit(|mut config| async move {
+                if let Some(seed) = session_seed {
+                    config.dev_key_seed = Some(seed);
+                }
                 match config.network.network_backend {
                     sc_network::config::NetworkBackendType::Libp2p => {
                         service::new_full::<sc_network::NetworkWorker<_, _>>(config)

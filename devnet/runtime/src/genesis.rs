@@ -2,7 +2,8 @@
 //! from their dev seeds, 2 s slots), dev accounts endowed, Alice is sudo, the genesis program at
 //! pointer 0x00…00, and 2 subgroups × 2 threshold servers whose accounts and x25519 keys are the ones the
 //! servers derive from their dev mnemonics with the core's HKDF rule (§4.1) — checked by a test
-//! against `entropy_register_core::keys::derive_tss_keys`.
+//! against `entropy_register_core::keys::dev_tss_keys`. [`dev_genesis`] builds the same for any
+//! validators and servers (the node's `dev-<V>x<G>-<ms>ms` chains).
 
 use crate::{
     AuraConfig, BalancesConfig, BlockTimeConfig, GrandpaConfig, ProgramsConfig,
@@ -11,7 +12,11 @@ use crate::{
 use alloc::{vec, vec::Vec};
 use entropy_register_core::types::{AccountId32 as CoreAccount, ServerInfo};
 use polkadot_sdk::polkadot_sdk_frame::runtime::prelude::*;
-use polkadot_sdk::sp_core::H256;
+use polkadot_sdk::sp_consensus_aura::sr25519::AuthorityId as AuraId;
+use polkadot_sdk::sp_consensus_grandpa::AuthorityId as GrandpaId;
+use polkadot_sdk::sp_core::{
+    ed25519::Public as Ed25519Public, sr25519::Public as Sr25519Public, H256,
+};
 use polkadot_sdk::sp_keyring::Ed25519Keyring;
 use polkadot_sdk::sp_runtime::AccountId32;
 use serde_json::Value;
@@ -99,57 +104,121 @@ pub const VALIDATORS: [(Sr25519Keyring, Ed25519Keyring); 4] = [
 /// Bytecode of the genesis program stored at pointer 0x00…00.
 pub const GENESIS_PROGRAM_BYTECODE: &[u8] = b"entropy-register devnet genesis program";
 
-/// The `dev` preset: all of [`VALIDATORS`], slots of [`crate::block_time::DEFAULT_SLOT_MS`].
-pub fn development_config_genesis() -> Value {
-    development_config_genesis_with(crate::block_time::DEFAULT_SLOT_MS, VALIDATORS.len())
+/// A validator's session keys in a genesis: the Aura (sr25519) and GRANDPA (ed25519) public keys.
+pub type ValidatorKeys = ([u8; 32], [u8; 32]);
+
+/// A threshold server in a genesis.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GenesisServer {
+    /// The stash that owns it (`ThresholdToStash`).
+    pub stash: [u8; 32],
+    /// Its TSS account.
+    pub tss_account: [u8; 32],
+    /// Its x25519 public key.
+    pub x25519: [u8; 32],
+    /// `host:port`.
+    pub endpoint: Vec<u8>,
+    /// Its subgroup: the subgroups are 0, 1, … up to the largest one named.
+    pub subgroup: u8,
 }
 
-/// The dev genesis with `slot_ms` per slot and the first `validators` of [`VALIDATORS`]
-/// (at least one; more than there are is cut to all). The threshold servers are always the
-/// four of [`DEV_SERVERS`].
-pub fn development_config_genesis_with(slot_ms: u64, validators: usize) -> Value {
-    let validators = &VALIDATORS[..validators.clamp(1, VALIDATORS.len())];
+/// The session keys of the first `count` of [`VALIDATORS`].
+pub fn dev_validator_keys(count: usize) -> Vec<ValidatorKeys> {
+    VALIDATORS[..count.min(VALIDATORS.len())]
+        .iter()
+        .map(|(sr, ed)| (sr.public().0, ed.public().0))
+        .collect()
+}
+
+/// The servers of [`DEV_SERVERS`].
+pub fn dev_genesis_servers() -> Vec<GenesisServer> {
+    DEV_SERVERS
+        .iter()
+        .map(|s| GenesisServer {
+            stash: s.stash,
+            tss_account: s.tss_account,
+            x25519: s.x25519,
+            endpoint: s.endpoint.as_bytes().to_vec(),
+            subgroup: s.subgroup,
+        })
+        .collect()
+}
+
+/// The `dev` preset: all of [`VALIDATORS`] and [`DEV_SERVERS`], slots of
+/// [`crate::block_time::DEFAULT_SLOT_MS`].
+pub fn development_config_genesis() -> Value {
+    dev_genesis(
+        crate::block_time::DEFAULT_SLOT_MS,
+        &dev_validator_keys(VALIDATORS.len()),
+        &dev_genesis_servers(),
+    )
+}
+
+/// A development genesis: `slot_ms` per slot, `validators` authoring (Aura) and finalizing
+/// (GRANDPA), `servers` in their subgroups; the dev keyring accounts, each validator's account,
+/// each stash and each TSS account endowed; Alice is sudo; the genesis program at 0x00…00.
+pub fn dev_genesis(slot_ms: u64, validators: &[ValidatorKeys], servers: &[GenesisServer]) -> Value {
     let endowment = 10_000_000 * DOLLARS;
     let mut balances: Vec<(AccountId32, u128)> = Sr25519Keyring::iter()
         .map(|a| (a.to_account_id(), endowment))
+        .chain(
+            validators
+                .iter()
+                .map(|(sr, _)| (AccountId32::from(*sr), endowment)),
+        )
+        .chain(
+            servers
+                .iter()
+                .map(|s| (AccountId32::from(s.stash), endowment)),
+        )
+        // The TSS accounts need funds to exist (nonce checks) though their confirmations are
+        // free.
+        .chain(
+            servers
+                .iter()
+                .map(|s| (AccountId32::from(s.tss_account), 1_000 * DOLLARS)),
+        )
         .collect();
-    for s in &DEV_SERVERS {
-        // The stashes are in the keyring for Alice/Bob/Charlie/Dave already; the TSS accounts
-        // need funds to exist (nonce checks) though their confirmations are free.
-        balances.push((AccountId32::from(s.tss_account), 1_000 * DOLLARS));
-    }
     balances.sort_by(|a, b| a.0.cmp(&b.0));
     balances.dedup_by(|a, b| a.0 == b.0);
-    let threshold_servers = DEV_SERVERS
+    let threshold_servers = servers
         .iter()
         .map(|s| {
             let info = ServerInfo {
                 tss_account: CoreAccount(s.tss_account),
                 x25519_public_key: s.x25519,
-                endpoint: s.endpoint.as_bytes().to_vec(),
+                endpoint: s.endpoint.clone(),
             };
             (AccountId32::from(s.stash), info)
         })
-        .collect();
-    let group = |g: u8| {
-        DEV_SERVERS
-            .iter()
-            .filter(|s| s.subgroup == g)
-            .map(|s| AccountId32::from(s.stash))
-            .collect()
-    };
+        .collect::<Vec<_>>();
+    let groups = servers
+        .iter()
+        .map(|s| s.subgroup as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let signing_groups = (0..groups)
+        .map(|g| {
+            let members = servers
+                .iter()
+                .filter(|s| s.subgroup as usize == g)
+                .map(|s| AccountId32::from(s.stash))
+                .collect::<Vec<_>>();
+            (g as u8, members)
+        })
+        .collect::<Vec<_>>();
     polkadot_sdk::frame_support::build_struct_json_patch!(RuntimeGenesisConfig {
         balances: BalancesConfig { balances },
         aura: AuraConfig {
             authorities: validators
                 .iter()
-                .map(|(sr, _)| sr.public().into())
+                .map(|(sr, _)| AuraId::from(Sr25519Public::from_raw(*sr)))
                 .collect::<Vec<_>>(),
         },
         grandpa: GrandpaConfig {
             authorities: validators
                 .iter()
-                .map(|(_, ed)| (ed.public().into(), 1))
+                .map(|(_, ed)| (GrandpaId::from(Ed25519Public::from_raw(*ed)), 1))
                 .collect::<Vec<_>>(),
         },
         block_time: BlockTimeConfig { slot_ms },
@@ -158,7 +227,7 @@ pub fn development_config_genesis_with(slot_ms: u64, validators: usize) -> Value
         },
         staking_extension: StakingExtensionConfig {
             threshold_servers,
-            signing_groups: vec![(0, group(0)), (1, group(1))],
+            signing_groups,
         },
         programs: ProgramsConfig {
             programs: vec![(
@@ -191,20 +260,16 @@ pub fn preset_names() -> Vec<PresetId> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use entropy_register_core::keys::{derive_tss_keys, dev_tss_mnemonic, Sr25519Pair};
+    use entropy_register_core::keys::{dev_stash, dev_tss_keys, DEV_NAMES};
 
     #[test]
     fn dev_servers_hold_the_keys_the_servers_derive() {
-        for s in &DEV_SERVERS {
-            let k = derive_tss_keys(dev_tss_mnemonic(s.name).unwrap())
-                .unwrap()
-                .keys;
+        for (i, s) in DEV_SERVERS.iter().enumerate() {
+            assert_eq!(s.name, DEV_NAMES[i]);
+            let k = dev_tss_keys(s.name).unwrap();
             assert_eq!(k.account.public(), s.tss_account, "{} TSS account", s.name);
             assert_eq!(k.x25519.public, s.x25519, "{} x25519", s.name);
-            let mut cap = s.name.to_string();
-            cap[..1].make_ascii_uppercase();
-            let stash = Sr25519Pair::from_suri(&format!("//{cap}//stash")).unwrap();
-            assert_eq!(stash.public(), s.stash, "{} stash", s.name);
+            assert_eq!(dev_stash(s.name).public(), s.stash, "{} stash", s.name);
         }
     }
 
@@ -261,24 +326,41 @@ mod tests {
 
     #[test]
     fn slot_time_and_validator_count_follow_the_arguments() {
-        with_genesis(development_config_genesis_with(1_000, 1), || {
-            assert_eq!(crate::Aura::slot_duration(), 1_000);
-            assert_eq!(
-                polkadot_sdk::pallet_aura::Authorities::<crate::Runtime>::get().len(),
-                1
-            );
-            assert_eq!(crate::Grandpa::grandpa_authorities().len(), 1);
-            // The servers do not depend on the validator count.
-            assert_eq!(
-                pallet_staking_extension::ThresholdServers::<crate::Runtime>::iter().count(),
-                4
-            );
-        });
-        with_genesis(development_config_genesis_with(750, 99), || {
+        with_genesis(
+            dev_genesis(1_000, &dev_validator_keys(1), &dev_genesis_servers()),
+            || {
+                assert_eq!(crate::Aura::slot_duration(), 1_000);
+                assert_eq!(
+                    polkadot_sdk::pallet_aura::Authorities::<crate::Runtime>::get().len(),
+                    1
+                );
+                assert_eq!(crate::Grandpa::grandpa_authorities().len(), 1);
+                // The servers do not depend on the validator count.
+                assert_eq!(
+                    pallet_staking_extension::ThresholdServers::<crate::Runtime>::iter().count(),
+                    4
+                );
+            },
+        );
+        // Three subgroups of one server each.
+        let mut servers = dev_genesis_servers();
+        servers.truncate(3);
+        for (i, s) in servers.iter_mut().enumerate() {
+            s.subgroup = i as u8;
+        }
+        with_genesis(dev_genesis(750, &dev_validator_keys(4), &servers), || {
             assert_eq!(crate::Aura::slot_duration(), 750);
             assert_eq!(
                 polkadot_sdk::pallet_aura::Authorities::<crate::Runtime>::get().len(),
                 4
+            );
+            assert_eq!(
+                pallet_staking_extension::SubgroupCount::<crate::Runtime>::get(),
+                3
+            );
+            assert_eq!(
+                pallet_staking_extension::SigningGroups::<crate::Runtime>::get(2).unwrap(),
+                vec![AccountId32::from(servers[2].stash)]
             );
         });
     }
@@ -286,6 +368,9 @@ mod tests {
     #[test]
     #[should_panic(expected = "below the minimum")]
     fn a_slot_below_the_minimum_is_refused() {
-        with_genesis(development_config_genesis_with(100, 4), || {});
+        with_genesis(
+            dev_genesis(100, &dev_validator_keys(4), &dev_genesis_servers()),
+            || {},
+        );
     }
 }

@@ -18,7 +18,8 @@ pub const DEV_PASSWORD: &str = "entropy_unsafe_password";
     about = "entropy-register devnet threshold signature server"
 )]
 pub struct Args {
-    /// Run as a development server: alice, bob, charlie, dave or eve (dev mnemonic and password).
+    /// Run as a development server: one of the devnet names (alice, bob, charlie, dave, eve,
+    /// ferdie, grace, heidi, ivan, judy, mallory, niaj), with its dev mnemonic and password.
     #[arg(long, value_name = "NAME")]
     pub dev: Option<String>,
     /// The server's BIP-39 mnemonic.
@@ -62,7 +63,7 @@ pub enum ConfigError {
     #[error("no identity: pass --dev <name>, --mnemonic, --mnemonic-file or set THRESHOLD_SERVER_MNEMONIC")]
     NoIdentity,
     /// Unknown dev name.
-    #[error("unknown dev identity {0:?} (alice, bob, charlie, dave, eve)")]
+    #[error("unknown dev identity {0:?} (one of the devnet names: alice, bob, charlie, dave, eve, ferdie, grace, heidi, ivan, judy, mallory, niaj)")]
     UnknownDev(String),
     /// Bad mnemonic.
     #[error("the mnemonic is not valid: {0}")]
@@ -99,11 +100,7 @@ impl Args {
         } else if let Some(f) = &self.mnemonic_file {
             read(f)?
         } else if let Some(d) = &self.dev {
-            Zeroizing::new(
-                dev_tss_mnemonic(d)
-                    .ok_or_else(|| ConfigError::UnknownDev(d.clone()))?
-                    .to_string(),
-            )
+            Zeroizing::new(dev_tss_mnemonic(d).ok_or_else(|| ConfigError::UnknownDev(d.clone()))?)
         } else {
             return Err(ConfigError::NoIdentity);
         };

@@ -23,9 +23,7 @@ use entropy_register_core::committee::InclusionBlock;
 use entropy_register_core::dkg::{run_in_process, KeyShare};
 use entropy_register_core::envelope::EncryptedSignedMessage;
 use entropy_register_core::events::RegistryEvent;
-use entropy_register_core::keys::{
-    derive_tss_keys, dev_tss_mnemonic, Sr25519Pair, TssKeys, X25519Keypair,
-};
+use entropy_register_core::keys::{dev_tss_keys, Sr25519Pair, TssKeys, X25519Keypair};
 use entropy_register_core::kvdb::ScryptParams;
 use entropy_register_core::noise::NoiseError;
 use entropy_register_core::session::{SessionId, SubscribeMessage};
@@ -37,9 +35,7 @@ use serde_json::Value;
 const UNIT: u128 = 10_000_000_000;
 
 fn tss(name: &str) -> TssKeys {
-    derive_tss_keys(dev_tss_mnemonic(name).unwrap())
-        .unwrap()
-        .keys
+    dev_tss_keys(name).unwrap()
 }
 
 fn fresh(label: &str) -> Sr25519Pair {
@@ -998,9 +994,10 @@ async fn client_dealt_rejections_then_registration(ctx: &mut Ctx) {
         secret,
         "stored shares reconstruct the key"
     );
-    for name in ["alice", "charlie"] {
-        ctx.devnet.start_server(name, None).await.expect("restarts");
-    }
+    ctx.devnet
+        .restart_servers(&["alice", "charlie"], &[])
+        .await
+        .expect("restart");
 
     // And the client's one-call flow, with a fresh key.
     let user2 = fresh("dealt2");
@@ -1028,12 +1025,10 @@ async fn client_dealt_rejections_then_registration(ctx: &mut Ctx) {
 /// receipt. Then both restart as usual.
 async fn a_server_signing_with_a_wrong_share_is_named(ctx: &mut Ctx) {
     let names = ["alice", "bob", "charlie", "dave"];
-    for name in ["alice", "bob"] {
-        ctx.devnet
-            .start_server_with(name, None, &["--test-fault", "wrong-test-share"])
-            .await
-            .expect("restarts with the fault switch");
-    }
+    ctx.devnet
+        .restart_servers(&["alice", "bob"], &["--test-fault", "wrong-test-share"])
+        .await
+        .expect("restart with the fault switch");
     let user = fresh("faulty");
     ctx.fund(&[user.account()]).await;
     let args = RegisterArgs {
@@ -1106,9 +1101,10 @@ async fn a_server_signing_with_a_wrong_share_is_named(ctx: &mut Ctx) {
             assert!(!confirmed, "block {b}: {e:?}");
         }
     }
-    for name in ["alice", "bob"] {
-        ctx.devnet.start_server(name, None).await.expect("restarts");
-    }
+    ctx.devnet
+        .restart_servers(&["alice", "bob"], &[])
+        .await
+        .expect("restart");
 }
 
 /// Sends a request; its HTTP status and JSON body (`null` when the body is not JSON).

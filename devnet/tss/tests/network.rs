@@ -38,7 +38,7 @@ use entropy_register_client::request::{
 use entropy_register_client::Error;
 use entropy_register_core::api::{self, routes};
 use entropy_register_core::events::RegistryEvent;
-use entropy_register_core::keys::{derive_tss_keys, dev_tss_mnemonic, Sr25519Pair, X25519Keypair};
+use entropy_register_core::keys::{dev_tss_keys, Sr25519Pair, X25519Keypair};
 use entropy_register_core::kvdb::ScryptParams;
 use entropy_register_core::types::{AccountId32, VerifyingKey};
 
@@ -60,14 +60,7 @@ fn request(mode: Mode<Sr25519Pair>) -> RegisterRequest<Sr25519Pair> {
 fn server_name(tss_account: &[u8; 32]) -> &'static str {
     VALIDATORS
         .into_iter()
-        .find(|n| {
-            derive_tss_keys(dev_tss_mnemonic(n).unwrap())
-                .unwrap()
-                .keys
-                .account
-                .public()
-                == *tss_account
-        })
+        .find(|n| dev_tss_keys(n).unwrap().account.public() == *tss_account)
         .expect("a dev server")
 }
 
@@ -391,12 +384,10 @@ async fn server_down_during_dkg(net: &mut Net) {
 /// store opens again on restart (and holds no share of an unregistered key: checked at the end
 /// of the test); after `prune_registration` the same account registers.
 async fn server_dies_mid_dkg(net: &mut Net) {
-    for name in ["alice", "bob"] {
-        net.devnet
-            .start_server_with(name, None, &["--test-fault", "exit-mid-dkg"])
-            .await
-            .expect("restarts with the fault switch");
-    }
+    net.devnet
+        .restart_servers(&["alice", "bob"], &["--test-fault", "exit-mid-dkg"])
+        .await
+        .expect("restart with the fault switch");
     let user = fresh("mid-dkg");
     let account = user.account();
     net.fund(&account).await;
@@ -444,12 +435,10 @@ async fn server_dies_mid_dkg(net: &mut Net) {
         "{victim}'s log does not show the fault"
     );
     // Both come back without the switch; the crashed one's store must open.
-    for name in ["alice", "bob"] {
-        net.devnet
-            .start_server(name, None)
-            .await
-            .unwrap_or_else(|e| panic!("{name} restarts: {e}"));
-    }
+    net.devnet
+        .restart_servers(&["alice", "bob"], &[])
+        .await
+        .unwrap_or_else(|e| panic!("alice's and bob's servers restart: {e}"));
     after_a_failed_dkg(net, user, n, survivor).await;
 }
 

@@ -1,5 +1,6 @@
-//! `devnet-launch`: starts the devnet (4 validators, each with its threshold server), prints
-//! where everything is, and stops it all on Ctrl-C or when a process dies.
+//! `devnet-launch`: starts the devnet (by default 4 validators in 2 subgroups, each with its
+//! threshold server), prints where everything is, and stops it all on Ctrl-C or when a process
+//! dies.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -11,7 +12,7 @@ use devnet_launcher::launcher::{Devnet, LaunchConfig, P2P_PORT, RPC_PORT};
 #[derive(Debug, Parser)]
 #[command(
     name = "devnet-launch",
-    about = "Start the entropy-register devnet: 4 validators (Aura + GRANDPA), each with its threshold server"
+    about = "Start the entropy-register devnet: validators (Aura + GRANDPA), each with its threshold server"
 )]
 struct Args {
     /// Folder for logs and server key stores (recreated).
@@ -20,6 +21,14 @@ struct Args {
     /// Slot time (one block per slot) in milliseconds, at least 500.
     #[arg(long, default_value_t = 2000)]
     block_ms: u64,
+    /// How many validators, each with its threshold server: the first of alice, bob, charlie,
+    /// dave, eve, ferdie, grace, heidi, ivan, judy, mallory, niaj.
+    #[arg(long, default_value_t = 4)]
+    validators: usize,
+    /// How many subgroups the servers form (consecutive runs of servers, sizes differing by at
+    /// most one): `--validators 8 --subgroups 4` gives 4 subgroups of 2.
+    #[arg(long, default_value_t = 2)]
+    subgroups: usize,
     /// The first validator's RPC port; the others take the next ones.
     #[arg(long, default_value_t = RPC_PORT)]
     rpc_port: u16,
@@ -142,6 +151,8 @@ async fn main() {
     let _ = std::fs::remove_dir_all(&args.dir);
     let mut cfg = LaunchConfig::beside(&exe_dir, args.dir.clone());
     cfg.block_ms = args.block_ms;
+    cfg.validators = args.validators;
+    cfg.subgroups = args.subgroups;
     cfg.rpc_port = args.rpc_port;
     cfg.p2p_port = args.p2p_port;
     cfg.namespaces = args.namespaces;
