@@ -1,5 +1,6 @@
 import { EntropyRegisterError } from "./errors.js";
 import type {
+  Finality,
   GeneratedAccount,
   RegisterOptions,
   RegisterResult,
@@ -15,6 +16,7 @@ import type {
 export interface WasmClient {
   register(options: unknown): Promise<unknown>;
   status(account: string, sinceBlock?: number): Promise<unknown>;
+  finality(result: unknown, timeoutBlocks?: number): Promise<unknown>;
   balance(account: string): Promise<string>;
   transfer(options: unknown): Promise<unknown>;
   storeProgram(options: unknown): Promise<unknown>;
@@ -65,6 +67,21 @@ export class Client {
    */
   status(account: string, sinceBlock?: number): Promise<Status> {
     return call("status", () => this.#inner.status(account, sinceBlock));
+  }
+
+  /**
+   * Checks a result `register` gave with `waitFor: "inBlock"` against finality: resolves once
+   * the finalized chain registered the same key for the account (`moved`: in another block
+   * than `result.registeredBlock`, the confirmations were included again after a
+   * reorganisation); rejects with `Reorged` when a reorganisation dropped the result (the
+   * finalized chain holds another key for the account, or none), `Timeout` after
+   * `timeoutBlocks` (default 20) finalized blocks past `result.registeredBlock`.
+   */
+  finality(
+    result: Pick<RegisterResult, "account" | "verifyingKey" | "inclusionBlock" | "registeredBlock">,
+    options: { timeoutBlocks?: number } = {},
+  ): Promise<Finality> {
+    return call("finality", () => this.#inner.finality(result, options.timeoutBlocks));
   }
 
   /** Free balance (smallest unit, decimal string). */

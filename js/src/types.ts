@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   "RegistrationFailed",
   "VerificationFailed",
   "Timeout",
+  "Reorged",
   "Cancelled",
   "ServerUnreachable",
   "SignerFailed",
@@ -220,6 +221,13 @@ export interface RegisterResult {
    * (account, inclusion block, verifying key, committee), verified under `verifyingKey` before
    * the result was given: the servers' shares (and yours in private mode) make this key. */
   testSignature: string;
+}
+
+/** What `Client.finality` found: the finalized block that registered the result's key for the
+ * account; `moved` when that is not the block the result named. */
+export interface Finality {
+  finalizedBlock: number;
+  moved: boolean;
 }
 
 /** `block`: the finalized block the answer was read at. */

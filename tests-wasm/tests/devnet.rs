@@ -439,6 +439,44 @@ async fn fresh_account_stores_a_program_and_registers_in_block() {
     );
     assert_eq!(info["programs"][0]["pointer"], stored["pointer"]);
     assert_eq!(info["programs"][0]["config"], "0x0102");
+
+    // The best-block result checked against finality: the finalized chain registered the same
+    // key for the account, and `status` (finalized) agrees with the block it names.
+    let fin = json(
+        &c.finality(js(out.clone()), None)
+            .await
+            .expect("the finalized chain keeps the result"),
+    );
+    let finalized_block = fin["finalizedBlock"].as_u64().unwrap();
+    assert!(
+        finalized_block >= out["registeredBlock"].as_u64().unwrap(),
+        "{fin}"
+    );
+    assert_eq!(
+        fin["moved"],
+        finalized_block != out["registeredBlock"].as_u64().unwrap(),
+        "{fin}"
+    );
+    let status = json(&c.status(address.clone(), None).await.unwrap());
+    assert_eq!(status["verifyingKey"], out["verifyingKey"]);
+    assert_eq!(status["registeredBlock"].as_u64(), Some(finalized_block));
+    // A result with another key: the finalized chain holds this account's key, not that one.
+    let mut other = out.clone();
+    // (secp256k1's generator: a valid key no registration holds.)
+    other["verifyingKey"] =
+        json!("0x0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798");
+    let e = c.finality(js(other), Some(5)).await.unwrap_err();
+    assert_eq!(code(&e), "Reorged");
+    // Bad input changes nothing and says what is wrong.
+    for bad in [
+        json!({"account": address, "verifyingKey": "0x02", "inclusionBlock": 1, "registeredBlock": 2}),
+        json!({"account": address, "verifyingKey": out["verifyingKey"], "inclusionBlock": "one", "registeredBlock": 2}),
+        json!({"account": "nobody", "verifyingKey": out["verifyingKey"], "inclusionBlock": 1, "registeredBlock": 2}),
+        json!({"account": address, "verifyingKey": out["verifyingKey"], "inclusionBlock": 5, "registeredBlock": 2}),
+    ] {
+        let e = c.finality(js(bad.clone()), None).await.unwrap_err();
+        assert_eq!(code(&e), "InvalidInput", "{bad}");
+    }
 }
 
 #[wasm_bindgen_test]

@@ -51,6 +51,9 @@ codes! {
     VerificationFailed,
     /// No outcome within the given number of blocks.
     Timeout,
+    /// A result reported on a best block is not what the finalized chain holds: a
+    /// reorganisation dropped it (`finality`).
+    Reorged,
     /// Cancelled by the caller.
     Cancelled,
     /// The node or a server could not be reached.
@@ -123,6 +126,10 @@ pub enum Error {
         /// How many blocks were waited for.
         blocks: u32,
     },
+    /// A result reported on a best block (`WaitFor::InBlock`) was dropped by a reorganisation:
+    /// the finalized chain holds another key for the account, or none.
+    #[error("a reorganisation dropped this result: {0}")]
+    Reorged(String),
     /// Cancelled by the caller.
     #[error(
         "cancelled by the caller (the transaction may still complete on chain; status() tells)"
@@ -181,6 +188,7 @@ impl Error {
             Error::RegistrationFailed(_) => Code::RegistrationFailed,
             Error::VerificationFailed(_) => Code::VerificationFailed,
             Error::Timeout { .. } => Code::Timeout,
+            Error::Reorged(_) => Code::Reorged,
             Error::Cancelled => Code::Cancelled,
             Error::ServerUnreachable(_) => Code::ServerUnreachable,
             Error::SignerFailed(_) => Code::SignerFailed,

@@ -291,6 +291,74 @@ impl<C: Chain, P> Client<C, P> {
             "chain node: the block subscription ended".into(),
         ))
     }
+
+    /// Checks a registration that was reported on a best block (`WaitFor::InBlock`) against
+    /// finality: follows finalized blocks from its inclusion block until the finalized chain
+    /// decides, for at most `timeout_blocks` finalized blocks past `registered_block`.
+    /// - `Ok`: the finalized chain's `AccountRegistered` names `account` with `verifying_key`,
+    ///   in the block the result named or, if a reorganisation moved the confirmations, in
+    ///   another one ([`Finality::moved`]).
+    /// - `Err(Reorged)`: a reorganisation dropped the result: the finalized chain registered
+    ///   another key for the account, or it is finalized past `registered_block` and holds
+    ///   neither a registration of the account nor one in progress.
+    /// - `Err(Timeout)`: still in progress on the finalized chain after `timeout_blocks`.
+    pub async fn finality(
+        &self,
+        account: &AccountId32,
+        verifying_key: &VerifyingKey,
+        inclusion_block: u32,
+        registered_block: u32,
+        timeout_blocks: u32,
+    ) -> Result<crate::ops::Finality, Error> {
+        if registered_block < inclusion_block {
+            return Err(Error::InvalidInput(format!(
+                "registeredBlock {registered_block} is before inclusionBlock {inclusion_block}"
+            )));
+        }
+        let mut blocks = self
+            .chain
+            .follow(inclusion_block.saturating_sub(1), WaitFor::Finalized)
+            .await?;
+        while let Some(b) = blocks.next().await {
+            let b = b?;
+            let state = self.at(b).await?;
+            for e in state.registry_events().await? {
+                let RegistryEvent::AccountRegistered(who, vk) = e else {
+                    continue;
+                };
+                if who != *account {
+                    continue;
+                }
+                if vk[..] == verifying_key.as_bytes()[..] {
+                    return Ok(crate::ops::Finality {
+                        finalized_block: b,
+                        moved: b != registered_block,
+                    });
+                }
+                return Err(Error::Reorged(format!(
+                    "the finalized chain registered another key for {account} in block {b} \
+                     (0x{}), not 0x{} of block {registered_block}",
+                    entropy_register_core::hex::encode(&vk),
+                    verifying_key.to_hex(),
+                )));
+            }
+            if b >= registered_block && state.registering(account).await?.is_none() {
+                return Err(Error::Reorged(format!(
+                    "block {b} is finalized and holds no registration of {account}: the result \
+                     named block {registered_block} of a fork the network abandoned"
+                )));
+            }
+            if b >= registered_block.saturating_add(timeout_blocks) {
+                return Err(Error::Timeout {
+                    after: registered_block,
+                    blocks: timeout_blocks,
+                });
+            }
+        }
+        Err(Error::ServerUnreachable(
+            "chain node: the block subscription ended".into(),
+        ))
+    }
 }
 
 impl<C: Chain, P: Http + Clock> Client<C, P> {

@@ -682,18 +682,7 @@ fn refusals_before_anything_is_signed() {
         .remove(&storage::system_account(&s.user.account()));
     assert_eq!(s.run(20).0.unwrap_err().code(), Code::InsufficientFunds);
     let s = Scenario::new().honest();
-    let details = RegisteringDetails {
-        program_modification_account: s.user.account(),
-        confirmations: vec![],
-        programs_data: program(),
-        key_visibility: KeyVisibility::Public,
-        verifying_key: None,
-        version_number: 1,
-    };
-    s.chain
-        .storage
-        .borrow_mut()
-        .insert(storage::registering(&s.user.account()), details.encode());
+    still_registering(&s);
     assert_eq!(s.run(20).0.unwrap_err().code(), Code::AlreadySubmitted);
     assert!(s.chain.submitted.borrow().is_empty());
 }
@@ -751,4 +740,92 @@ fn four_subgroups_come_from_chain_state() {
             .map(|s| s.key.account())
             .collect::<Vec<_>>()
     );
+}
+
+/// `finality` for a result that named `AccountRegistered` of `vk(1)` in N+2, on the scripted
+/// chain (every block up to N+30 finalized).
+fn finality_of(s: &Scenario, timeout_blocks: u32) -> Result<crate::ops::Finality, Error> {
+    let client = Client::new(&s.chain, &s.io);
+    futures::executor::block_on(client.finality(
+        &s.user.account(),
+        &vk(1),
+        N,
+        N + 2,
+        timeout_blocks,
+    ))
+}
+
+/// The account's registration still in progress (`Registering[account]`).
+fn still_registering(s: &Scenario) {
+    let details = RegisteringDetails {
+        program_modification_account: s.user.account(),
+        confirmations: vec![],
+        programs_data: program(),
+        key_visibility: KeyVisibility::Public,
+        verifying_key: None,
+        version_number: 1,
+    };
+    s.chain
+        .storage
+        .borrow_mut()
+        .insert(storage::registering(&s.user.account()), details.encode());
+}
+
+#[test]
+fn finality_confirms_a_result_the_finalized_chain_kept() {
+    let s = Scenario::new();
+    s.registered(N + 2, &vk(1), s.info());
+    let f = finality_of(&s, 5).unwrap();
+    assert_eq!(
+        f,
+        crate::ops::Finality {
+            finalized_block: N + 2,
+            moved: false
+        }
+    );
+}
+
+#[test]
+fn finality_reports_confirmations_a_reorganisation_moved() {
+    // The finalized chain did not take N+2's confirmations: it registered the same key in N+5.
+    let s = Scenario::new();
+    still_registering(&s);
+    s.registered(N + 5, &vk(1), s.info());
+    let f = finality_of(&s, 5).unwrap();
+    assert_eq!(f.finalized_block, N + 5);
+    assert!(f.moved);
+}
+
+#[test]
+fn finality_reports_a_result_a_reorganisation_dropped() {
+    // The finalized chain registered another key for the account (a second DKG after the
+    // `register` was included again, in progress until N+7).
+    let s = Scenario::new();
+    still_registering(&s);
+    s.registered(N + 7, &vk(2), s.info());
+    let e = finality_of(&s, 10).unwrap_err();
+    assert_eq!(e.code(), Code::Reorged, "{e}");
+    assert!(e.to_string().contains("another key"), "{e}");
+
+    // Finalized past N+2 with no registration and none in progress.
+    let s = Scenario::new();
+    let e = finality_of(&s, 10).unwrap_err();
+    assert_eq!(e.code(), Code::Reorged, "{e}");
+    assert!(e.to_string().contains("abandoned"), "{e}");
+}
+
+#[test]
+fn finality_times_out_in_finalized_blocks() {
+    let s = Scenario::new();
+    still_registering(&s);
+    let e = finality_of(&s, 4).unwrap_err();
+    assert!(
+        matches!(e, Error::Timeout { after, blocks: 4 } if after == N + 2),
+        "{e}"
+    );
+    // A result whose blocks are out of order is refused before anything is read.
+    let client = Client::new(&s.chain, &s.io);
+    let e = futures::executor::block_on(client.finality(&s.user.account(), &vk(1), N, N - 1, 4))
+        .unwrap_err();
+    assert_eq!(e.code(), Code::InvalidInput);
 }

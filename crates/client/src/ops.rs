@@ -45,6 +45,18 @@ pub enum Status {
     },
 }
 
+/// What the finalized chain holds of a registration reported on a best block
+/// ([`Client::finality`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Finality {
+    /// The finalized block whose `AccountRegistered` names the account and the same key.
+    pub finalized_block: u32,
+    /// `true` when that is not the block the result named: a reorganisation moved the
+    /// confirmations to another block (the key is the same).
+    pub moved: bool,
+}
+
 /// A program's four parts, in the pallet's order.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Program {

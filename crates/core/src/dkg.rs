@@ -329,6 +329,7 @@ pub struct DkgSession {
     /// Test-signature messages that came before this party's key was generated.
     early: Vec<(u16, TestSigningMessage)>,
     wrong_test_share: bool,
+    skip_test_signature: bool,
 }
 
 impl DkgSession {
@@ -377,6 +378,7 @@ impl DkgSession {
             signing: None,
             early: Vec::new(),
             wrong_test_share: false,
+            skip_test_signature: false,
         })
     }
 
@@ -409,6 +411,14 @@ impl DkgSession {
     /// so the other parties must name it. Never set by a working server or client.
     pub fn inject_wrong_test_share(&mut self) {
         self.wrong_test_share = true;
+    }
+
+    /// For benchmarks only: the session ends with the generated key and no test signature, as
+    /// registrations did before the test signature, so that a benchmark can measure what the
+    /// test signature costs. A client refuses a receipt without one, so never set by a working
+    /// server. A signature-only session ([`DkgSession::test_signature_only`]) is not affected.
+    pub fn skip_test_signature(&mut self) {
+        self.skip_test_signature = true;
     }
 
     /// Sets a deadline on the driver's clock (milliseconds, any epoch the driver uses).
@@ -694,7 +704,12 @@ impl DkgSession {
                         DkgError::Protocol(e.to_string())
                     })?;
                     let share = KeyShare::from_core(share).inspect_err(|_| self.finished = true)?;
-                    self.start_signing(share, &mut progress)?;
+                    if self.skip_test_signature {
+                        self.finished = true;
+                        progress.key_share = Some(share);
+                    } else {
+                        self.start_signing(share, &mut progress)?;
+                    }
                     return Ok(progress);
                 }
                 ProceedResult::Error(e) => {
@@ -778,6 +793,39 @@ mod tests {
         assert_eq!(shares[1].party_index(), 1);
         let back = KeyShare::from_bytes(&shares[0].to_bytes()).unwrap();
         assert_eq!(back.verifying_key(), shares[0].verifying_key());
+    }
+
+    #[test]
+    fn a_session_told_to_skip_the_test_signature_ends_with_the_key_alone() {
+        let pairs: Vec<_> = (0..3)
+            .map(|i| Sr25519Pair::from_suri(&format!("//Skip{i}")).unwrap())
+            .collect();
+        let parties: Vec<_> = pairs.iter().map(|p| p.account()).collect();
+        let sid = SessionId::dkg(parties[2], InclusionBlock(5));
+        let mut sessions: Vec<DkgSession> = pairs
+            .into_iter()
+            .map(|p| {
+                let mut s = DkgSession::new(sid, parties.clone(), p).unwrap();
+                s.skip_test_signature();
+                s
+            })
+            .collect();
+        let mut queue: VecDeque<Outgoing> = VecDeque::new();
+        for s in sessions.iter_mut() {
+            queue.extend(s.start().unwrap().outgoing);
+        }
+        let mut keys = vec![None; 3];
+        while let Some(m) = queue.pop_front() {
+            let i = parties.iter().position(|p| *p == m.to).unwrap();
+            let p = sessions[i].handle(&m.bytes).unwrap();
+            assert!(p.test_signature.is_none(), "no test signature is made");
+            queue.extend(p.outgoing);
+            if let Some(k) = p.key_share {
+                keys[i] = Some(k.verifying_key());
+            }
+        }
+        assert!(keys[0].is_some());
+        assert!(keys.iter().all(|k| *k == keys[0]), "one key: {keys:?}");
     }
 
     #[test]

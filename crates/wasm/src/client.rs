@@ -1,7 +1,7 @@
 //! The JS `Client` class: options in, the client crate's operations, results out (camelCase),
 //! errors with their operation.
 
-use entropy_register_client::request::Progress;
+use entropy_register_client::request::{Progress, DEFAULT_TIMEOUT_BLOCKS};
 use entropy_register_client::Error;
 use entropy_register_core::types::VerifyingKey;
 use entropy_register_subxt::SubxtChain;
@@ -152,6 +152,55 @@ impl Client {
         op("status", async {
             let a = options::parse_account(&account)?;
             Ok(to_js(&self.inner.status(&a, since_block).await?))
+        })
+        .await
+    }
+
+    /// Checks a result `register` gave with `waitFor: 'inBlock'` against finality: resolves with
+    /// `{finalizedBlock, moved}` once the finalized chain registered the same key for the
+    /// account (`moved`: in another block than the result named); rejects with `Reorged` when a
+    /// reorganisation dropped the result, `Timeout` after `timeoutBlocks` finalized blocks past
+    /// its `registeredBlock` (default 20). Reads `account`, `verifyingKey`, `inclusionBlock` and
+    /// `registeredBlock` of `result`.
+    pub async fn finality(
+        &self,
+        result: JsValue,
+        #[wasm_bindgen(js_name = timeoutBlocks)] timeout_blocks: Option<u32>,
+    ) -> Result<JsValue, JsValue> {
+        op("finality", async {
+            let bad = |e: String| Error::InvalidInput(e);
+            let text = |key: &str| {
+                js_get(&result, key)
+                    .as_string()
+                    .ok_or_else(|| bad(format!("result.{key} must be a string")))
+            };
+            let number = |key: &str| {
+                js_get(&result, key)
+                    .as_f64()
+                    .filter(|n| n.fract() == 0.0 && *n >= 0.0 && *n <= u32::MAX as f64)
+                    .map(|n| n as u32)
+                    .ok_or_else(|| bad(format!("result.{key} must be a block number")))
+            };
+            let account = options::parse_account(&text("account")?)?;
+            let bytes = entropy_register_core::hex::decode(&text("verifyingKey")?)
+                .map_err(|e| bad(format!("result.verifyingKey: {e}")))?;
+            let vk = VerifyingKey::from_bytes(&bytes)
+                .map_err(|e| bad(format!("result.verifyingKey: {e}")))?;
+            let timeout = timeout_blocks.unwrap_or(DEFAULT_TIMEOUT_BLOCKS);
+            if timeout == 0 {
+                return Err(bad("timeoutBlocks must be at least 1".into()));
+            }
+            let f = self
+                .inner
+                .finality(
+                    &account,
+                    &vk,
+                    number("inclusionBlock")?,
+                    number("registeredBlock")?,
+                    timeout,
+                )
+                .await?;
+            Ok(to_js(&f))
         })
         .await
     }

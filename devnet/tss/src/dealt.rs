@@ -161,7 +161,8 @@ pub async fn dealt_share(
         plan.held_share = Some(accepted.share.clone());
         let secret = s.keys.x25519.secret_bytes();
         match sessions::run_dkg(&s.sessions, plan, &s.keys.account, &secret).await {
-            Ok((_, sig)) => Some(sig),
+            // A signature-only session always ends with the signature.
+            Ok((_, sig)) => sig,
             Err(e) => {
                 s.dealt_digests
                     .lock()

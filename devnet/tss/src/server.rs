@@ -173,7 +173,8 @@ impl Server {
         plan.fault = self.fault;
         let secret = self.keys.x25519.secret_bytes();
         // The DKG session ends with the test signature: a key whose shares do not sign is
-        // never stored or confirmed.
+        // never stored or confirmed. (Only the benchmark's `--test-fault skip-test-signature`
+        // ends it without one.)
         let (share, test_signature) =
             sessions::run_dkg(&self.sessions, plan, &self.keys.account, &secret).await?;
         let vk = share.verifying_key();
@@ -183,7 +184,14 @@ impl Server {
             let _ = self.store.release(&key);
             return Err(e.into());
         }
-        tracing::info!(%account, block = block.0, vk = %key, test_signature = ?test_signature, "key generated, test signature verified, share stored");
+        match &test_signature {
+            Some(sig) => {
+                tracing::info!(%account, block = block.0, vk = %key, test_signature = ?sig, "key generated, test signature verified, share stored")
+            }
+            None => {
+                tracing::warn!(%account, block = block.0, vk = %key, "key generated without a test signature (benchmark switch), share stored")
+            }
+        }
 
         self.forward(account, peers, &share).await?;
         let included = self.confirmer.confirm(account, subgroup, vk).await?;
@@ -194,7 +202,7 @@ impl Server {
             block,
             subgroup,
             vk,
-            Some(test_signature),
+            test_signature,
         );
         let json = serde_json::to_vec(&receipt).expect("plain data serializes");
         self.store.replace(&receipt_key(&account, block), &json)?;

@@ -190,7 +190,8 @@ pub struct Dial {
 }
 
 /// Test-only fault switches (`devnet-tss --test-fault <name>`), for the end-to-end and network
-/// tests' fault scenarios; a server started without one has none.
+/// tests' fault scenarios and the benchmark's comparison; a server started without one has
+/// none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum TestFault {
     /// Sign every test signature with a wrong share, so that the other parties name this
@@ -199,6 +200,11 @@ pub enum TestFault {
     /// Die in the middle of a DKG: the process exits at once (no clean shutdown, nothing
     /// flushed) right after it handled its first message from a peer.
     ExitMidDkg,
+    /// Benchmarks only: end each DKG with the key alone, no test signature
+    /// ([`DkgSession::skip_test_signature`]), and confirm with a receipt that carries none
+    /// (which a client refuses). Every committee server must run with it. The client-dealt
+    /// flow's test signature is not affected.
+    SkipTestSignature,
 }
 
 /// The exit status of a server stopped by [`TestFault::ExitMidDkg`].
@@ -276,7 +282,7 @@ enum ToPeer {
 
 enum Output {
     Send(AccountId32, Vec<u8>),
-    Done(Box<(KeyShare, TestSignature)>),
+    Done(Box<(KeyShare, Option<TestSignature>)>),
     Failed(DkgError),
 }
 
@@ -286,7 +292,7 @@ pub async fn run_dkg(
     plan: DkgPlan,
     signer: &Sr25519Pair,
     x25519_secret: &[u8; 32],
-) -> Result<(KeyShare, TestSignature), SessionError> {
+) -> Result<(KeyShare, Option<TestSignature>), SessionError> {
     let sid = plan.session_id;
     let (arrivals_tx, mut arrivals) = sessions.open(sid, plan.expected.clone())?;
     let subscribe = SubscribeMessage::new(sid, signer);
@@ -467,16 +473,19 @@ fn drive(
         tracing::warn!("test fault: signing the test signature with a wrong share");
         session.inject_wrong_test_share();
     }
+    if fault == Some(TestFault::SkipTestSignature) {
+        session.skip_test_signature();
+    }
     let emit = |p: entropy_register_core::dkg::DkgProgress| -> bool {
         for o in p.outgoing {
             let _ = output.send(Output::Send(o.to, o.bytes));
         }
-        match (p.key_share, p.test_signature) {
-            (Some(k), Some(sig)) => {
-                let _ = output.send(Output::Done(Box::new((k, sig))));
+        match p.key_share {
+            Some(k) => {
+                let _ = output.send(Output::Done(Box::new((k, p.test_signature))));
                 true
             }
-            _ => false,
+            None => false,
         }
     };
     match session.start() {

@@ -6,7 +6,10 @@
 //! memory. Exits 1 when any registration failed (after every round ran).
 //!
 //! `cargo run --release -p devnet-launcher --bin registration-bench [-- <counts, e.g. 1,10,50>
-//! [block ms]]` (the servers must be built: `-p devnet-tss --bins`).
+//! [block ms] [--without-test-signature]]` (the servers must be built: `-p devnet-tss --bins`).
+//! `--without-test-signature` restarts every server with the benchmark switch
+//! `--test-fault skip-test-signature`: the DKG ends with the key alone, as before the test
+//! signature, to measure what the test signature costs.
 //!
 //! Each account is registered with the registration client's own steps (`submit`, then
 //! `follow` to `AccountRegistered`).
@@ -43,7 +46,9 @@ fn usage(before: &[(String, Option<ProcUsage>)], after: &[(String, Option<ProcUs
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let without_test_signature = args.iter().any(|a| a == "--without-test-signature");
+    args.retain(|a| a != "--without-test-signature");
     let counts: Vec<usize> = args
         .first()
         .map(|s| s.split(',').map(|n| n.parse().expect("a count")).collect())
@@ -56,7 +61,17 @@ async fn main() {
     let dir = std::env::temp_dir().join(format!("entropy-bench-{}", std::process::id()));
     let mut cfg = LaunchConfig::beside(profile_dir, dir.clone());
     cfg.block_ms = block_ms;
-    let devnet = Devnet::start(cfg).await.expect("devnet starts");
+    let mut devnet = Devnet::start(cfg).await.expect("devnet starts");
+    if without_test_signature {
+        devnet
+            .restart_servers(
+                &["alice", "bob", "charlie", "dave"],
+                &["--test-fault", "skip-test-signature"],
+            )
+            .await
+            .expect("the servers restart with the benchmark switch");
+    }
+    let devnet = devnet;
     // The users' clients are spread over the four nodes, as a network's users would be: one
     // node serving every client (and authoring, and serving its own threshold server) lags
     // the others at a few hundred registrations.
@@ -72,7 +87,12 @@ async fn main() {
     let best = || async { devnet.heads("alice").await.expect("heads").best };
     let alice = Sr25519Pair::from_suri("//Alice").unwrap();
     println!(
-        "registration benchmark: 4 validators (Aura + GRANDPA), {block_ms} ms slots, 2 subgroups x 2 servers; clients spread over the 4 nodes"
+        "registration benchmark: 4 validators (Aura + GRANDPA), {block_ms} ms slots, 2 subgroups x 2 servers; clients spread over the 4 nodes; {}",
+        if without_test_signature {
+            "WITHOUT the test signature (servers run --test-fault skip-test-signature)"
+        } else {
+            "with the test signature"
+        }
     );
     println!("accounts  same-block  Registered at (min/median/max)  seen final at (min/median/max)  wall time  failed");
     let mut failed = 0;
