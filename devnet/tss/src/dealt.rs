@@ -181,11 +181,7 @@ pub async fn dealt_share(
     if s.store.exists(&key).map_err(Refusal::internal)? {
         s.store.replace(&key, &value).map_err(Refusal::internal)?;
     } else {
-        s.store.reserve(&key).map_err(Refusal::internal)?;
-        if let Err(e) = s.store.put(&key, &value) {
-            let _ = s.store.release(&key);
-            return Err(Refusal::internal(e));
-        }
+        s.store_new_share(&key, &value).map_err(Refusal::internal)?;
     }
     tracing::info!(%account, subgroup, vk = %key, peers = peers.len(), "stored a dealt share");
 

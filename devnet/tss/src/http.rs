@@ -207,11 +207,8 @@ async fn receive_key(State(s): State<Arc<Server>>, body: Bytes) -> Result<Status
     let value = share.to_bytes();
     match action {
         ReceiveKeyAction::Store => {
-            s.store.reserve(&info.key).map_err(Refusal::internal)?;
-            if let Err(e) = s.store.put(&info.key, &value) {
-                let _ = s.store.release(&info.key);
-                return Err(Refusal::internal(e));
-            }
+            s.store_new_share(&info.key, &value)
+                .map_err(Refusal::internal)?;
         }
         ReceiveKeyAction::Replace => s
             .store

@@ -114,6 +114,17 @@ pub struct Place {
 }
 
 impl Server {
+    /// Stores a new key share under `key` ([`Store::insert_new`]). With the test fault
+    /// `fail-share-write` the write fails, as on a full disk, and nothing is stored.
+    pub fn store_new_share(&self, key: &str, share: &[u8]) -> Result<(), StoreError> {
+        if self.fault == Some(crate::sessions::TestFault::FailShareWrite) {
+            return Err(StoreError::Io(
+                "test fault: writing the share failed (as on a full disk)".into(),
+            ));
+        }
+        self.store.insert_new(key, share)
+    }
+
     /// This server's TSS account.
     pub fn account(&self) -> AccountId32 {
         self.keys.account.account()
@@ -179,11 +190,7 @@ impl Server {
             sessions::run_dkg(&self.sessions, plan, &self.keys.account, &secret).await?;
         let vk = share.verifying_key();
         let key = vk.to_hex();
-        self.store.reserve(&key)?;
-        if let Err(e) = self.store.put(&key, &share.to_bytes()) {
-            let _ = self.store.release(&key);
-            return Err(e.into());
-        }
+        self.store_new_share(&key, &share.to_bytes())?;
         match &test_signature {
             Some(sig) => {
                 tracing::info!(%account, block = block.0, vk = %key, test_signature = ?sig, "key generated, test signature verified, share stored")

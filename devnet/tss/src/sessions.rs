@@ -205,6 +205,9 @@ pub enum TestFault {
     /// (which a client refuses). Every committee server must run with it. The client-dealt
     /// flow's test signature is not affected.
     SkipTestSignature,
+    /// Fail the write of every new key share (after a DKG, a forwarded share, a dealt share),
+    /// as on a full disk: nothing is stored, and the server must not confirm the key.
+    FailShareWrite,
 }
 
 /// The exit status of a server stopped by [`TestFault::ExitMidDkg`].

@@ -206,6 +206,16 @@ impl Store {
         })
     }
 
+    /// Stores `value` under a new `key`: reserves it, fills it, and removes the reservation
+    /// again if the fill fails, so that a failed write leaves nothing behind. Fails if `key`
+    /// exists.
+    pub fn insert_new(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.reserve(key)?;
+        self.put(key, value).inspect_err(|_| {
+            let _ = self.release(key);
+        })
+    }
+
     /// Writes `value` under `key` in one transaction, whatever was there (a replaced share, or a
     /// plain record such as a receipt).
     pub fn replace(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
@@ -295,6 +305,25 @@ mod tests {
         let d = std::env::temp_dir().join(format!("tss-store-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
         d
+    }
+
+    #[test]
+    fn insert_new_stores_once() {
+        let d = tmp("insert");
+        let s = Store::open(&d, b"pw", FAST).unwrap();
+        s.insert_new("k", b"first").unwrap();
+        assert!(matches!(
+            s.insert_new("k", b"second"),
+            Err(StoreError::Exists(_))
+        ));
+        assert_eq!(&s.get("k").unwrap().unwrap()[..], b"first");
+        // A key held by a reservation is taken too.
+        s.reserve("r").unwrap();
+        assert!(matches!(
+            s.insert_new("r", b"x"),
+            Err(StoreError::Exists(_))
+        ));
+        let _ = std::fs::remove_dir_all(&d);
     }
 
     #[test]

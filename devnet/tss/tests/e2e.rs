@@ -7,11 +7,13 @@
 //! One devnet serves every scenario (the servers' ports are fixed by genesis), so they run in
 //! order inside one test; each prints its name as it passes.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use codec::Encode;
-use devnet_launcher::launcher::{Devnet, LaunchConfig, LaunchError};
+use devnet_launcher::launcher::{Devnet, LaunchError};
 use devnet_launcher::native::{self, NativeClient};
 use devnet_tss::chain::{At, Chain};
 use devnet_tss::config::DEV_PASSWORD;
@@ -167,6 +169,29 @@ impl Ctx {
     }
 
     /// The committee (in DKG order) of a registration included in `n`.
+    /// Restarts alice's and bob's servers (subgroup 0: one of them is in every committee) with
+    /// the test fault `fault`, then submits a Public `register` for a fresh funded account: the
+    /// user, its inclusion block N and the committee of N+1.
+    async fn register_with_subgroup0_fault(
+        &mut self,
+        fault: &str,
+    ) -> (Sr25519Pair, u32, Vec<ValidatorInfo>) {
+        self.devnet
+            .restart_servers(&["alice", "bob"], &["--test-fault", fault])
+            .await
+            .expect("restart with the fault switch");
+        let user = fresh(fault);
+        self.fund(&[user.account()]).await;
+        let args = RegisterArgs {
+            program_modification_account: user.account(),
+            key_visibility: KeyVisibility::Public,
+            programs_data: native::genesis_program(),
+        };
+        let n = self.submit(&user, "register", args.encode()).await;
+        let committee = self.committee(n).await;
+        (user, n, committee)
+    }
+
     async fn committee(&self, n: u32) -> Vec<ValidatorInfo> {
         self.committee_servers(n)
             .await
@@ -178,12 +203,7 @@ impl Ctx {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn devnet_end_to_end() {
-    let exe = PathBuf::from(env!("CARGO_BIN_EXE_devnet-tss"));
-    let dir = std::env::temp_dir().join(format!("entropy-e2e-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let cfg = LaunchConfig::beside(exe.parent().unwrap(), dir.clone());
-    let devnet = Devnet::start(cfg).await.expect("devnet starts");
-    eprintln!("{}", devnet.summary());
+    let (devnet, dir) = common::launch("e2e", |_| {}).await;
     let chain = Chain::connect(
         std::slice::from_ref(&devnet.rpc_url),
         Duration::from_secs(30),
@@ -227,6 +247,11 @@ async fn devnet_end_to_end() {
     eprintln!(
         "ok: a server that signs the test signature with a wrong share is named by its peer; \
          nothing stored, confirmed or receipted"
+    );
+    a_failed_share_write_confirms_nothing(&mut ctx).await;
+    eprintln!(
+        "ok: a committee member whose share write fails (as on a full disk) confirms nothing and \
+         holds nothing; the registration does not complete"
     );
 
     stalled_uploads_and_junk_do_not_delay_a_registration(&ctx, blocks).await;
@@ -1025,19 +1050,7 @@ async fn client_dealt_rejections_then_registration(ctx: &mut Ctx) {
 /// receipt. Then both restart as usual.
 async fn a_server_signing_with_a_wrong_share_is_named(ctx: &mut Ctx) {
     let names = ["alice", "bob", "charlie", "dave"];
-    ctx.devnet
-        .restart_servers(&["alice", "bob"], &["--test-fault", "wrong-test-share"])
-        .await
-        .expect("restart with the fault switch");
-    let user = fresh("faulty");
-    ctx.fund(&[user.account()]).await;
-    let args = RegisterArgs {
-        program_modification_account: user.account(),
-        key_visibility: KeyVisibility::Public,
-        programs_data: native::genesis_program(),
-    };
-    let n = ctx.submit(&user, "register", args.encode()).await;
-    let committee = ctx.committee(n).await;
+    let (user, n, committee) = ctx.register_with_subgroup0_fault("wrong-test-share").await;
     let culprit = AccountId32(committee[0].tss_account.as_slice().try_into().unwrap());
     let honest = name_of(&committee[1].tss_account);
     let log = ctx.devnet.log_dir().join(format!("{honest}.log"));
@@ -1101,6 +1114,101 @@ async fn a_server_signing_with_a_wrong_share_is_named(ctx: &mut Ctx) {
             assert!(!confirmed, "block {b}: {e:?}");
         }
     }
+    ctx.devnet
+        .restart_servers(&["alice", "bob"], &[])
+        .await
+        .expect("restart");
+}
+
+/// Both subgroup-0 servers restart with the test fault `fail-share-write`, so whichever is the
+/// committee member, its DKG and test signature succeed but writing the share fails, as on a
+/// full disk. It must not confirm the key (nor forward it): the subgroup-1 member confirms its
+/// part, the registration never completes, and no subgroup-0 server holds the key or answers a
+/// receipt. Then both restart as usual.
+async fn a_failed_share_write_confirms_nothing(ctx: &mut Ctx) {
+    let (user, n, committee) = ctx.register_with_subgroup0_fault("fail-share-write").await;
+    let failing = name_of(&committee[0].tss_account);
+    let honest = name_of(&committee[1].tss_account);
+    // The failing member logs the failed write as its registration's failure.
+    let log = ctx.devnet.log_dir().join(format!("{failing}.log"));
+    let failed = || {
+        std::fs::read_to_string(&log).unwrap().lines().any(|l| {
+            l.contains("registration failed") && l.contains("test fault: writing the share failed")
+        })
+    };
+    let deadline = std::time::Instant::now()
+        + devnet_tss::sessions::SETUP_TIMEOUT
+        + devnet_tss::http::FINALITY_WAIT;
+    while !failed() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{failing} did not log the failed write in {}",
+            log.display()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    // Every block since N: the honest member's confirmation names the key; nothing from
+    // subgroup 0, no `AccountRegistered`.
+    let user_account = user.account();
+    let read = |to: u32| {
+        let chain = &ctx.chain;
+        async move {
+            let mut confirmed = None;
+            for b in n..=to {
+                for e in chain
+                    .at(At::Block(b))
+                    .await
+                    .unwrap()
+                    .registry_events()
+                    .await
+                    .unwrap()
+                {
+                    match e {
+                        RegistryEvent::RecievedConfirmation(a, g, vk) if a == user_account => {
+                            assert_eq!(
+                                g, 1,
+                                "block {b}: subgroup {g} confirmed ({failing} failed)"
+                            );
+                            confirmed = Some(VerifyingKey::from_bytes(&vk).unwrap());
+                        }
+                        RegistryEvent::AccountRegistered(a, _) => {
+                            assert_ne!(a, user_account, "block {b}: registered")
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            confirmed
+        }
+    };
+    // Until the honest member's confirmation is in (it stores, forwards, then confirms), then
+    // three blocks more, read again.
+    let until = std::time::Instant::now() + Duration::from_secs(60);
+    while read(ctx.chain.best_block().await.unwrap()).await.is_none() {
+        assert!(
+            std::time::Instant::now() < until,
+            "{honest} did not confirm its part within 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+    }
+    let best = ctx.chain.best_block().await.unwrap();
+    while ctx.chain.best_block().await.unwrap() < best + 3 {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let vk = read(ctx.chain.best_block().await.unwrap())
+        .await
+        .unwrap_or_else(|| panic!("{honest}'s confirmation stays"));
+    assert!(
+        ctx.held(honest, &vk).await.is_some(),
+        "{honest} holds its share"
+    );
+    for name in ["alice", "bob"] {
+        assert_eq!(ctx.held(name, &vk).await, None, "{name} holds the key");
+        let (status, _) = ctx.receipt(name, &user.account(), n).await;
+        assert_eq!(status, 404, "{name} has a receipt");
+    }
+    let state = ctx.chain.at(At::Latest).await.unwrap();
+    assert!(state.registering(&user.account()).await.unwrap().is_some());
     ctx.devnet
         .restart_servers(&["alice", "bob"], &[])
         .await

@@ -7,13 +7,13 @@
 //!
 //! Needs root (`CAP_NET_ADMIN`) and iproute2, as CI's machine has.
 
-use std::path::PathBuf;
-use std::time::{Duration, Instant};
+mod common;
 
-use devnet_launcher::launcher::{Devnet, LaunchConfig};
+use std::time::Duration;
+
 use devnet_launcher::native;
 use entropy_register_client::request::Mode;
-use entropy_register_core::keys::{Sr25519Pair, X25519Keypair};
+use entropy_register_core::keys::X25519Keypair;
 
 const VALIDATORS: [&str; 4] = ["alice", "bob", "charlie", "dave"];
 
@@ -35,16 +35,7 @@ fn processes_in(ns: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_registration_across_network_namespaces() {
-    let exe = PathBuf::from(env!("CARGO_BIN_EXE_devnet-tss"));
-    let dir = std::env::temp_dir().join(format!("entropy-netns-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let mut cfg = LaunchConfig::beside(exe.parent().unwrap(), dir.clone());
-    cfg.namespaces = true;
-    let started = Instant::now();
-    let devnet = Devnet::start(cfg)
-        .await
-        .unwrap_or_else(|e| panic!("the devnet starts in network namespaces: {e}"));
-    eprintln!("{}ready after {:?}", devnet.summary(), started.elapsed());
+    let (devnet, dir) = common::launch("netns", |cfg| cfg.namespaces = true).await;
 
     let mut addresses = std::collections::BTreeSet::new();
     for name in VALIDATORS {
@@ -67,18 +58,8 @@ async fn a_registration_across_network_namespaces() {
     let client = native::connect(&devnet.rpc_url, Duration::from_secs(30))
         .await
         .unwrap();
-    let alice = Sr25519Pair::from_suri("//Alice").unwrap();
     for private in [false, true] {
-        let user = Sr25519Pair::from_suri(&format!("//netns-{private}-{}", rand::random::<u64>()))
-            .unwrap();
-        native::fund(
-            client.chain(),
-            &alice,
-            &[user.account()],
-            10_000_000_000_000,
-        )
-        .await
-        .unwrap();
+        let user = common::funded_user(&client, &format!("netns-{private}")).await;
         let mode = if private {
             Mode::Private {
                 user,

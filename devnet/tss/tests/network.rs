@@ -23,10 +23,11 @@
 //! The ports are fixed by genesis (servers) and by the launcher (nodes), so the scenarios run in
 //! order inside one test; each prints its figures as it passes.
 
-use std::path::PathBuf;
+mod common;
+
 use std::time::{Duration, Instant};
 
-use devnet_launcher::launcher::{Devnet, LaunchConfig};
+use devnet_launcher::launcher::Devnet;
 use devnet_launcher::native::{self, NativeClient};
 use devnet_tss::chain::{At, Chain};
 use devnet_tss::config::DEV_PASSWORD;
@@ -138,14 +139,7 @@ impl Net {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn four_validators_author_finalize_and_register() {
-    let exe = PathBuf::from(env!("CARGO_BIN_EXE_devnet-tss"));
-    let dir = std::env::temp_dir().join(format!("entropy-network-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let started = Instant::now();
-    let devnet = Devnet::start(LaunchConfig::beside(exe.parent().unwrap(), dir.clone()))
-        .await
-        .expect("devnet starts");
-    eprintln!("{}ready after {:?}", devnet.summary(), started.elapsed());
+    let (devnet, dir) = common::launch("network", |_| {}).await;
     let client = native::connect(&devnet.rpc_url, Duration::from_secs(30))
         .await
         .unwrap();

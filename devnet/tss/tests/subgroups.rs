@@ -5,30 +5,24 @@
 //! a client-dealt registration complete with a committee of four (one server of each subgroup),
 //! a five-party Private DKG (the user and the four members) and eight dealt shares.
 
-use std::path::PathBuf;
+mod common;
+
 use std::time::{Duration, Instant};
 
-use devnet_launcher::launcher::{Devnet, LaunchConfig};
 use devnet_launcher::native;
 use entropy_register_client::request::{DealtSecret, Mode};
-use entropy_register_core::keys::{dev_tss_keys, Sr25519Pair, X25519Keypair, DEV_NAMES};
+use entropy_register_core::keys::{dev_tss_keys, X25519Keypair, DEV_NAMES};
 
 const VALIDATORS: usize = 8;
 const SUBGROUPS: usize = 4;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn eight_validators_in_four_subgroups_register() {
-    let exe = PathBuf::from(env!("CARGO_BIN_EXE_devnet-tss"));
-    let dir = std::env::temp_dir().join(format!("entropy-8x4-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let mut cfg = LaunchConfig::beside(exe.parent().unwrap(), dir.clone());
-    cfg.validators = VALIDATORS;
-    cfg.subgroups = SUBGROUPS;
-    let started = Instant::now();
-    let devnet = Devnet::start(cfg)
-        .await
-        .unwrap_or_else(|e| panic!("the 8-validator devnet starts: {e}"));
-    eprintln!("{}ready after {:?}", devnet.summary(), started.elapsed());
+    let (devnet, dir) = common::launch("8x4", |cfg| {
+        cfg.validators = VALIDATORS;
+        cfg.subgroups = SUBGROUPS;
+    })
+    .await;
     assert_eq!(devnet.chain_id(), "dev-8x4-1000ms");
 
     // Every validator authors: 24 blocks after start are three rounds of eight slots.
@@ -66,7 +60,6 @@ async fn eight_validators_in_four_subgroups_register() {
     let client = native::connect(&devnet.rpc_url, Duration::from_secs(30))
         .await
         .unwrap();
-    let alice = Sr25519Pair::from_suri("//Alice").unwrap();
     // The server a committee member is, by its TSS account.
     let server_name = |account: &[u8; 32]| -> &'static str {
         DEV_NAMES[..VALIDATORS]
@@ -81,16 +74,7 @@ async fn eight_validators_in_four_subgroups_register() {
             })
     };
     for mode in ["Public", "Private", "client-dealt"] {
-        let user =
-            Sr25519Pair::from_suri(&format!("//8x4-{mode}-{}", rand::random::<u64>())).unwrap();
-        native::fund(
-            client.chain(),
-            &alice,
-            &[user.account()],
-            10_000_000_000_000,
-        )
-        .await
-        .unwrap();
+        let user = common::funded_user(&client, &format!("8x4-{mode}")).await;
         let request = match mode {
             "Public" => Mode::Public(user),
             "Private" => Mode::Private {
