@@ -290,6 +290,38 @@ pub const DEV_NAMES: [&str; 12] = [
     "mallory", "niaj",
 ];
 
+/// The first dev server's port: server i (dev name `DEV_NAMES[i]`) listens on
+/// `127.0.0.1:<DEV_SERVER_PORT + i>`, its genesis endpoint.
+pub const DEV_SERVER_PORT: u16 = 3001;
+
+/// The port of dev server i (see [`DEV_SERVER_PORT`]).
+pub fn dev_server_port(i: usize) -> u16 {
+    DEV_SERVER_PORT + i as u16
+}
+
+/// A devnet layout that cannot be: `validators` validators (each with its server) in
+/// `subgroups` subgroups, where `2 ≤ subgroups ≤ validators ≤ DEV_NAMES.len()` must hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{validators} validators in {subgroups} subgroups: need 2 ≤ subgroups ≤ validators ≤ {max}", max = DEV_NAMES.len())]
+pub struct BadDevLayout {
+    /// Validators asked for.
+    pub validators: usize,
+    /// Subgroups asked for.
+    pub subgroups: usize,
+}
+
+/// Checks a devnet layout: every subgroup holds a server, every validator has a dev name.
+pub fn check_dev_layout(validators: usize, subgroups: usize) -> Result<(), BadDevLayout> {
+    if 2 <= subgroups && subgroups <= validators && validators <= DEV_NAMES.len() {
+        Ok(())
+    } else {
+        Err(BadDevLayout {
+            validators,
+            subgroups,
+        })
+    }
+}
+
 /// The secret URI of dev name `name`: `//Alice` for `alice`.
 pub fn dev_suri(name: &str) -> String {
     let mut chars = name.chars();
@@ -370,6 +402,23 @@ mod tests {
         assert_eq!(accounts.len(), DEV_NAMES.len());
         assert!(dev_tss_mnemonic("zed").is_none());
         assert!(dev_tss_keys("Alice").is_none());
+    }
+
+    #[test]
+    fn dev_layouts() {
+        assert_eq!(check_dev_layout(4, 2), Ok(()));
+        assert_eq!(check_dev_layout(2, 2), Ok(()));
+        assert_eq!(check_dev_layout(12, 12), Ok(()));
+        for (v, g) in [(4, 1), (4, 5), (13, 2), (1, 1), (0, 0)] {
+            let e = check_dev_layout(v, g).unwrap_err();
+            assert_eq!((e.validators, e.subgroups), (v, g));
+        }
+        assert_eq!(
+            check_dev_layout(13, 2).unwrap_err().to_string(),
+            "13 validators in 2 subgroups: need 2 ≤ subgroups ≤ validators ≤ 12"
+        );
+        assert_eq!(dev_server_port(0), 3001);
+        assert_eq!(dev_server_port(11), 3012);
     }
 
     #[test]

@@ -379,6 +379,21 @@ impl SubxtChain {
         signer: &entropy_register_core::keys::Sr25519Pair,
         nonce: Option<u64>,
     ) -> Result<Included, String> {
+        self.submit_signed_then(call, signer, nonce).await?.await
+    }
+
+    /// [`SubxtChain::submit_signed`] in two steps: this returns once the node's pool took the
+    /// transaction, with a future that waits until it succeeded in a finalized block. One
+    /// account's transactions submitted one after the other in nonce order reach the pool
+    /// without a gap (submitted all at once, a later nonce can arrive first and wait in the
+    /// pool's future queue, where the fork-aware pool dropped some when finality followed the
+    /// best block closely).
+    pub async fn submit_signed_then(
+        &self,
+        call: &Call,
+        signer: &entropy_register_core::keys::Sr25519Pair,
+        nonce: Option<u64>,
+    ) -> Result<impl std::future::Future<Output = Result<Included, String>> + '_, String> {
         let payload = RawCall::new(call.pallet, call.name, call.args.clone());
         let mut params = DefaultExtrinsicParamsBuilder::<DevnetConfig>::new().immortal();
         if let Some(n) = nonce {
@@ -393,32 +408,34 @@ impl SubxtChain {
             .await
             // The pool's reason (e.g. "Transaction is outdated") is only in the error's details.
             .map_err(|e| format!("{e} ({e:?})"))?;
-        let in_block = progress
-            .wait_for_finalized()
-            .await
-            .map_err(|e| e.to_string())?;
-        let hash = in_block.block_hash();
-        let events = match in_block.wait_for_success().await {
-            Ok(events) => events,
-            Err(subxt::error::TransactionEventsError::ExtrinsicFailed(d)) => {
-                return Err(dispatch_failure(&d).to_string())
-            }
-            Err(e) => return Err(e.to_string()),
-        };
-        let names = events
-            .iter()
-            .flatten()
-            .map(|e| format!("{}.{}", e.pallet_name(), e.event_name()))
-            .collect();
-        let block = self
-            .api
-            .at_block(hash)
-            .await
-            .map_err(|e| e.to_string())?
-            .block_number() as u32;
-        Ok(Included {
-            block,
-            events: names,
+        Ok(async move {
+            let in_block = progress
+                .wait_for_finalized()
+                .await
+                .map_err(|e| e.to_string())?;
+            let hash = in_block.block_hash();
+            let events = match in_block.wait_for_success().await {
+                Ok(events) => events,
+                Err(subxt::error::TransactionEventsError::ExtrinsicFailed(d)) => {
+                    return Err(dispatch_failure(&d).to_string())
+                }
+                Err(e) => return Err(e.to_string()),
+            };
+            let names = events
+                .iter()
+                .flatten()
+                .map(|e| format!("{}.{}", e.pallet_name(), e.event_name()))
+                .collect();
+            let block = self
+                .api
+                .at_block(hash)
+                .await
+                .map_err(|e| e.to_string())?
+                .block_number() as u32;
+            Ok(Included {
+                block,
+                events: names,
+            })
         })
     }
 }

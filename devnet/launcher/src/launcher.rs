@@ -12,14 +12,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use entropy_register_core::keys::{dev_stash, dev_suri, dev_tss_keys, DEV_NAMES};
+use entropy_register_core::keys::{
+    check_dev_layout, dev_server_port, dev_stash, dev_suri, dev_tss_keys, BadDevLayout, DEV_NAMES,
+};
 use serde_json::json;
 
 use crate::netns::{NamespaceError, Namespaces};
-
-/// The first server's port; server i (dev name i) listens on `SERVER_PORT + i`, its genesis
-/// endpoint (the node's `SERVER_PORT`).
-pub const SERVER_PORT: u16 = 3001;
 
 /// The first validator's RPC port; validator i listens on `RPC_PORT + i`.
 pub const RPC_PORT: u16 = 9944;
@@ -117,17 +115,8 @@ pub enum LaunchError {
         why: String,
     },
     /// A layout the chain cannot have.
-    #[error(
-        "{validators} validators in {subgroups} subgroups: need 2 ≤ subgroups ≤ validators ≤ {max}"
-    )]
-    Layout {
-        /// Validators asked for.
-        validators: usize,
-        /// Subgroups asked for.
-        subgroups: usize,
-        /// The most validators there are dev names for.
-        max: usize,
-    },
+    #[error(transparent)]
+    Layout(#[from] BadDevLayout),
     /// The network namespaces could not be set up.
     #[error("{0}")]
     Namespaces(#[from] NamespaceError),
@@ -259,16 +248,7 @@ impl Devnet {
     /// Starts the validators and their servers and waits until blocks are authored and
     /// finalized and every server answers.
     pub async fn start(cfg: LaunchConfig) -> Result<Devnet, LaunchError> {
-        if !(2 <= cfg.subgroups
-            && cfg.subgroups <= cfg.validators
-            && cfg.validators <= DEV_NAMES.len())
-        {
-            return Err(LaunchError::Layout {
-                validators: cfg.validators,
-                subgroups: cfg.subgroups,
-                max: DEV_NAMES.len(),
-            });
-        }
+        check_dev_layout(cfg.validators, cfg.subgroups)?;
         for bin in [&cfg.node_bin, &cfg.tss_bin] {
             if !bin.exists() {
                 return Err(LaunchError::MissingBinary(bin.display().to_string()));
@@ -301,7 +281,7 @@ impl Devnet {
                 port_free(v.p2p_port, &format!("{} node p2p", v.name))?;
             }
             for name in names {
-                port_free(dev_server_port(name), &format!("server {name}"))?;
+                port_free(port_of(name), &format!("server {name}"))?;
             }
         }
         std::fs::create_dir_all(cfg.dir.join("logs"))?;
@@ -630,7 +610,7 @@ impl Devnet {
     /// A server's `host:port` on 127.0.0.1 (the genesis endpoints; see
     /// [`Devnet::server_endpoint`] for this devnet's).
     pub fn endpoint(name: &str) -> String {
-        format!("127.0.0.1:{}", dev_server_port(name))
+        format!("127.0.0.1:{}", port_of(name))
     }
 
     /// Server `name`'s `host:port` on this devnet (its pair's address in namespaces).
@@ -638,7 +618,7 @@ impl Devnet {
         let host = self
             .validator(name)
             .map_or(Ipv4Addr::LOCALHOST, |i| self.validators[i].host);
-        format!("{host}:{}", dev_server_port(name))
+        format!("{host}:{}", port_of(name))
     }
 
     /// The namespace server / validator `name` runs in, if the pairs run in their own.
@@ -851,12 +831,12 @@ impl Drop for Devnet {
 }
 
 /// A dev server's port (its genesis endpoint's).
-fn dev_server_port(name: &str) -> u16 {
+fn port_of(name: &str) -> u16 {
     let i = DEV_NAMES
         .iter()
         .position(|n| *n == name)
         .expect("a dev server name");
-    SERVER_PORT + i as u16
+    dev_server_port(i)
 }
 
 /// One JSON-RPC call over HTTP (the node serves HTTP and websockets on one port).

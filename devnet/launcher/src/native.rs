@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use entropy_register_client::backend::WaitFor;
 use entropy_register_client::backend::{
-    Call, Clock, FrameSink, FrameStream, Http, HttpResponse, Websocket,
+    Call, Chain as _, Clock, FrameSink, FrameStream, Http, HttpResponse, Websocket,
 };
-use entropy_register_client::reads::ChainError;
+use entropy_register_client::reads::{self, ChainError};
 use entropy_register_client::request::{programs, Mode, RegisterRequest};
 use entropy_register_core::keys::Sr25519Pair;
 use entropy_register_core::types::{AccountId32, ProgramInstance, ProgramsData, TransferArgs};
@@ -112,8 +112,8 @@ impl Clock for NativeIo {
     }
 }
 
-/// Transfers `amount` from `from` to each of `to`, all submitted at once with consecutive
-/// nonces (so they share a block), and waits for all of them.
+/// Transfers `amount` from `from` to each of `to`, submitted right after each other with
+/// consecutive nonces (so they share a block), and waits for all of them.
 pub async fn fund(
     chain: &SubxtChain,
     from: &Sr25519Pair,
@@ -124,20 +124,42 @@ pub async fn fund(
         .account_nonce(&from.account())
         .await
         .map_err(|e: ChainError| e.to_string())?;
-    let transfers = to.iter().enumerate().map(|(i, a)| {
+    // Submitted one after the other in nonce order (no transfer waits in the pool for an
+    // earlier one), then all followed at once.
+    let mut transfers = Vec::with_capacity(to.len());
+    let mut unfollowed = Vec::new();
+    for (i, a) in to.iter().enumerate() {
         let call = Call {
             pallet: "Balances",
             name: "transfer_keep_alive",
             args: codec::Encode::encode(&TransferArgs { dest: *a, amount }),
         };
-        async move {
-            chain
-                .submit_signed(&call, from, Some(nonce + i as u64))
-                .await
-                .map(drop)
+        match chain
+            .submit_signed_then(&call, from, Some(nonce + i as u64))
+            .await
+        {
+            Ok(included) => transfers.push(included),
+            // The pool holds this very transaction: a submission the RPC connection sent again
+            // under load (seen at 500). It cannot be followed; its balance is checked below.
+            Err(e) if e.contains("(1013)") => unfollowed.push(*a),
+            Err(e) => return Err(e),
         }
-    });
-    futures::future::try_join_all(transfers).await.map(drop)
+    }
+    futures::future::try_join_all(transfers).await?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    for a in unfollowed {
+        loop {
+            let state = reads::State::new(chain.finalized().await.map_err(|e| e.to_string())?);
+            if state.free_balance(&a).await.map_err(|e| e.to_string())? >= amount {
+                break;
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(format!("the transfer to {a} was not finalized within 60 s"));
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+    Ok(())
 }
 
 /// The devnet's genesis program as a registration's programs: one instance of the program at

@@ -9,7 +9,9 @@
 
 use devnet_runtime::block_time::MIN_SLOT_MS;
 use devnet_runtime::genesis::{dev_genesis, GenesisServer, ValidatorKeys};
-use entropy_register_core::keys::{dev_stash, dev_suri, dev_tss_keys, DEV_NAMES};
+use entropy_register_core::keys::{
+    check_dev_layout, dev_server_port, dev_stash, dev_suri, dev_tss_keys, DEV_NAMES,
+};
 use polkadot_sdk::sc_service::{ChainType, Properties};
 use polkadot_sdk::sp_core::{ed25519, sr25519, Pair};
 use polkadot_sdk::{sc_service, sp_genesis_builder};
@@ -69,10 +71,6 @@ pub struct DevChain {
     pub slot_ms: u64,
 }
 
-/// The first threshold server's port; server i listens on `SERVER_PORT + i` (the genesis
-/// endpoints).
-pub const SERVER_PORT: u16 = 3001;
-
 impl DevChain {
     /// The subgroup of server `i` of `servers` in `subgroups`.
     pub fn subgroup_of(i: usize, servers: usize, subgroups: usize) -> usize {
@@ -101,7 +99,7 @@ impl DevChain {
                     stash: dev_stash(name).public(),
                     tss_account: keys.account.public(),
                     x25519: keys.x25519.public,
-                    endpoint: format!("127.0.0.1:{}", SERVER_PORT as usize + i).into_bytes(),
+                    endpoint: format!("127.0.0.1:{}", dev_server_port(i)).into_bytes(),
                     subgroup: Self::subgroup_of(i, self.servers, self.subgroups) as u8,
                 }
             })
@@ -137,19 +135,11 @@ pub fn parse_dev_id(id: &str) -> Result<Option<DevChain>, String> {
         None if id.starts_with("solo-") => (1, 4, 2),
         None => (4, 4, 2),
         Some(layout) => {
-            let bad = || {
-                format!(
-                    "chain '{id}': the layout must be <validators>x<subgroups> with \
-                     2 ≤ subgroups ≤ validators ≤ {}",
-                    DEV_NAMES.len()
-                )
-            };
+            let bad = || format!("chain '{id}': the layout must be <validators>x<subgroups>");
             let (v, g) = layout.split_once('x').ok_or_else(bad)?;
             let (v, g): (usize, usize) =
                 (v.parse().map_err(|_| bad())?, g.parse().map_err(|_| bad())?);
-            if !(2 <= g && g <= v && v <= DEV_NAMES.len()) {
-                return Err(bad());
-            }
+            check_dev_layout(v, g).map_err(|e| format!("chain '{id}': {e}"))?;
             (v, v, g)
         }
     };

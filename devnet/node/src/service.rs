@@ -26,8 +26,7 @@ type GrandpaLink = sc_consensus_grandpa::LinkHalf<Block, FullClient, FullSelectC
 
 /// Blocks between two GRANDPA justifications kept for syncing peers.
 const GRANDPA_JUSTIFICATION_PERIOD: u32 = 512;
-/// How often GRANDPA gossips votes. Short, so that finality follows 1 s slots closely; the
-/// default voting rules still keep the finalized head 2–3 blocks behind the best one.
+/// How often GRANDPA gossips votes. Short, so that finality follows 1 s slots closely.
 const GRANDPA_GOSSIP: Duration = Duration::from_millis(100);
 
 /// The partial components (enough for chain-ops subcommands).
@@ -276,7 +275,10 @@ pub fn new_full<Network: sc_network::NetworkBackend<Block, <Block as BlockT>::Ha
             network: network_for_grandpa,
             sync: Arc::new(sync_service),
             notification_service: grandpa_notification_service,
-            voting_rule: sc_consensus_grandpa::VotingRulesBuilder::default().build(),
+            // Vote for the best block. The default rules vote 2 blocks below it (and at most
+            // three quarters of the way from the finalized head), which kept the finalized head
+            // 2–3 blocks behind the best one, and every registration waits for finality.
+            voting_rule: sc_consensus_grandpa::VotingRulesBuilder::new().build(),
             prometheus_registry,
             shared_voter_state: SharedVoterState::empty(),
             telemetry: None,

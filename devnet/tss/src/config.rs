@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::Parser;
-use entropy_register_core::keys::{derive_tss_keys, dev_tss_mnemonic, TssKeys};
+use entropy_register_core::keys::{derive_tss_keys, dev_tss_mnemonic, TssKeys, DEV_NAMES};
 use zeroize::Zeroizing;
 
 /// The development password of the dev identities (the reference's `entropy_unsafe_password`).
@@ -63,7 +63,7 @@ pub enum ConfigError {
     #[error("no identity: pass --dev <name>, --mnemonic, --mnemonic-file or set THRESHOLD_SERVER_MNEMONIC")]
     NoIdentity,
     /// Unknown dev name.
-    #[error("unknown dev identity {0:?} (one of the devnet names: alice, bob, charlie, dave, eve, ferdie, grace, heidi, ivan, judy, mallory, niaj)")]
+    #[error("unknown dev identity {0:?} (one of the devnet names: {names})", names = DEV_NAMES.join(", "))]
     UnknownDev(String),
     /// Bad mnemonic.
     #[error("the mnemonic is not valid: {0}")]

@@ -53,14 +53,6 @@ fn request(mode: Mode<Sr25519Pair>, pma: AccountId32) -> RegisterRequest<Sr25519
     }
 }
 
-/// Which dev server has this TSS account.
-fn name_of(tss_account: &[u8]) -> &'static str {
-    ["alice", "bob", "charlie", "dave"]
-        .into_iter()
-        .find(|n| tss(n).account.public().as_slice() == tss_account)
-        .expect("a dev server")
-}
-
 struct Ctx {
     devnet: Devnet,
     chain: Chain,
@@ -317,7 +309,7 @@ async fn public_registration(ctx: &Ctx) -> (AccountId32, u32, VerifyingKey, u32)
     let members: Vec<&str> = out
         .committee
         .iter()
-        .map(|v| name_of(&v.member.tss_account.0))
+        .map(|v| common::dev_server_name(&v.member.tss_account.0))
         .collect();
     for (name, _) in groups.iter().filter(|(n, _)| !members.contains(n)) {
         let (status, body) = ctx.receipt(name, &user.account(), n).await;
@@ -449,7 +441,7 @@ async fn new_user_rejects_bad_requests(ctx: &Ctx) {
     // Stale: N+1 further behind the finalized head than the freshness window.
     let old = best - window - 3;
     let committee = ctx.committee(old).await;
-    let member = name_of(&committee[0].tss_account);
+    let member = common::dev_server_name(&committee[0].tss_account);
     ctx.refused(
         member,
         routes::USER_NEW,
@@ -473,7 +465,10 @@ async fn new_user_rejects_bad_requests(ctx: &Ctx) {
     // Misdirected: sent to a server that is not in the message's committee.
     let n = ctx.chain.best_block().await.unwrap() - 1;
     let committee = ctx.committee(n).await;
-    let members: Vec<&str> = committee.iter().map(|v| name_of(&v.tss_account)).collect();
+    let members: Vec<&str> = committee
+        .iter()
+        .map(|v| common::dev_server_name(&v.tss_account))
+        .collect();
     let outsider = ["alice", "bob", "charlie", "dave"]
         .into_iter()
         .find(|s| !members.contains(s))
@@ -511,7 +506,7 @@ async fn new_user_rejects_bad_requests(ctx: &Ctx) {
 
 async fn replayed_new_user_is_refused(ctx: &Ctx, n: u32, user: &AccountId32) {
     let committee = ctx.committee(n).await;
-    let member = name_of(&committee[0].tss_account);
+    let member = common::dev_server_name(&committee[0].tss_account);
     ctx.refused(
         member,
         routes::USER_NEW,
@@ -681,25 +676,7 @@ async fn abandoned_registration_left_nothing(
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    let best = ctx.chain.best_block().await.unwrap();
-    for b in n..=best {
-        for e in ctx
-            .chain
-            .at(At::Block(b))
-            .await
-            .unwrap()
-            .registry_events()
-            .await
-            .unwrap()
-        {
-            let confirmed = matches!(
-                &e,
-                RegistryEvent::RecievedConfirmation(a, ..) | RegistryEvent::AccountRegistered(a, _)
-                    if *a == account
-            );
-            assert!(!confirmed, "block {b}: {e:?}");
-        }
-    }
+    common::assert_unconfirmed(&ctx.chain, account, n).await;
     let state = ctx.chain.at(At::Latest).await.unwrap();
     assert!(state.registering(&account).await.unwrap().is_some());
     for name in names {
@@ -1052,7 +1029,7 @@ async fn a_server_signing_with_a_wrong_share_is_named(ctx: &mut Ctx) {
     let names = ["alice", "bob", "charlie", "dave"];
     let (user, n, committee) = ctx.register_with_subgroup0_fault("wrong-test-share").await;
     let culprit = AccountId32(committee[0].tss_account.as_slice().try_into().unwrap());
-    let honest = name_of(&committee[1].tss_account);
+    let honest = common::dev_server_name(&committee[1].tss_account);
     let log = ctx.devnet.log_dir().join(format!("{honest}.log"));
     // The line names the culprit and the generated key: "the test signature of key 0x… failed:
     // invalid signature shares from <culprit>".
@@ -1096,24 +1073,7 @@ async fn a_server_signing_with_a_wrong_share_is_named(ctx: &mut Ctx) {
             "{name} stored the dropped key"
         );
     }
-    for b in n..=ctx.chain.best_block().await.unwrap() {
-        for e in ctx
-            .chain
-            .at(At::Block(b))
-            .await
-            .unwrap()
-            .registry_events()
-            .await
-            .unwrap()
-        {
-            let confirmed = matches!(
-                &e,
-                RegistryEvent::RecievedConfirmation(a, ..) | RegistryEvent::AccountRegistered(a, _)
-                    if *a == user.account()
-            );
-            assert!(!confirmed, "block {b}: {e:?}");
-        }
-    }
+    common::assert_unconfirmed(&ctx.chain, user.account(), n).await;
     ctx.devnet
         .restart_servers(&["alice", "bob"], &[])
         .await
@@ -1127,8 +1087,8 @@ async fn a_server_signing_with_a_wrong_share_is_named(ctx: &mut Ctx) {
 /// receipt. Then both restart as usual.
 async fn a_failed_share_write_confirms_nothing(ctx: &mut Ctx) {
     let (user, n, committee) = ctx.register_with_subgroup0_fault("fail-share-write").await;
-    let failing = name_of(&committee[0].tss_account);
-    let honest = name_of(&committee[1].tss_account);
+    let failing = common::dev_server_name(&committee[0].tss_account);
+    let honest = common::dev_server_name(&committee[1].tss_account);
     // The failing member logs the failed write as its registration's failure.
     let log = ctx.devnet.log_dir().join(format!("{failing}.log"));
     let failed = || {
@@ -1155,14 +1115,7 @@ async fn a_failed_share_write_confirms_nothing(ctx: &mut Ctx) {
         async move {
             let mut confirmed = None;
             for b in n..=to {
-                for e in chain
-                    .at(At::Block(b))
-                    .await
-                    .unwrap()
-                    .registry_events()
-                    .await
-                    .unwrap()
-                {
+                for e in common::registry_events(chain, b).await {
                     match e {
                         RegistryEvent::RecievedConfirmation(a, g, vk) if a == user_account => {
                             assert_eq!(

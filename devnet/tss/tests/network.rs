@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use devnet_launcher::launcher::Devnet;
 use devnet_launcher::native::{self, NativeClient};
-use devnet_tss::chain::{At, Chain};
+use devnet_tss::chain::Chain;
 use devnet_tss::config::DEV_PASSWORD;
 use devnet_tss::store::Store;
 use entropy_register_client::backend::{Call, WaitFor};
@@ -39,7 +39,7 @@ use entropy_register_client::request::{
 use entropy_register_client::Error;
 use entropy_register_core::api::{self, routes};
 use entropy_register_core::events::RegistryEvent;
-use entropy_register_core::keys::{dev_tss_keys, Sr25519Pair, X25519Keypair};
+use entropy_register_core::keys::{Sr25519Pair, X25519Keypair};
 use entropy_register_core::kvdb::ScryptParams;
 use entropy_register_core::types::{AccountId32, VerifyingKey};
 
@@ -55,14 +55,6 @@ fn fresh(label: &str) -> Sr25519Pair {
 
 fn request(mode: Mode<Sr25519Pair>) -> RegisterRequest<Sr25519Pair> {
     native::genesis_request(mode, 20)
-}
-
-/// Which dev server a committee member is.
-fn server_name(tss_account: &[u8; 32]) -> &'static str {
-    VALIDATORS
-        .into_iter()
-        .find(|n| dev_tss_keys(n).unwrap().account.public() == *tss_account)
-        .expect("a dev server")
 }
 
 struct Net {
@@ -122,7 +114,7 @@ impl Net {
         let committee: Vec<&str> = out
             .committee
             .iter()
-            .map(|m| server_name(&m.member.tss_account.0))
+            .map(|m| common::dev_server_name(&m.member.tss_account.0))
             .collect();
         eprintln!(
             "  {label}: included in {}, registered in {} (N+{}), finalized head {} (best {}), committee {committee:?}",
@@ -296,7 +288,7 @@ async fn one_validator_down(net: &mut Net) {
         if out
             .committee
             .iter()
-            .any(|m| server_name(&m.member.tss_account.0) == "dave")
+            .any(|m| common::dev_server_name(&m.member.tss_account.0) == "dave")
         {
             with_dave = true;
             break;
@@ -348,8 +340,8 @@ async fn server_down_during_dkg(net: &mut Net) {
     let started = Instant::now();
     let stopping = async {
         let (block, members) = rx.recv().await.expect("the committee is reported");
-        let victim = server_name(&members[1].tss_account.0);
-        let survivor = server_name(&members[0].tss_account.0);
+        let victim = common::dev_server_name(&members[1].tss_account.0);
+        let survivor = common::dev_server_name(&members[0].tss_account.0);
         devnet.stop_server(victim);
         (block - 1, victim, survivor)
     };
@@ -392,7 +384,7 @@ async fn server_dies_mid_dkg(net: &mut Net) {
         if let Progress::Committee { block, members } = p {
             let names: Vec<&str> = members
                 .iter()
-                .map(|m| server_name(&m.tss_account.0))
+                .map(|m| common::dev_server_name(&m.tss_account.0))
                 .collect();
             *committee.lock().unwrap() = Some((block - 1, names));
         }
@@ -509,17 +501,6 @@ async fn after_a_failed_dkg(net: &mut Net, user: Sr25519Pair, n: u32, survivor: 
     );
 }
 
-/// The events of block `b` on the chain `chain` reads (its node's best chain).
-async fn events(chain: &Chain, b: u32) -> Vec<RegistryEvent> {
-    chain
-        .at(At::Block(b))
-        .await
-        .unwrap()
-        .registry_events()
-        .await
-        .unwrap()
-}
-
 /// Alice's validator is cut from the other three: the three go on finalizing (3 of 4 GRANDPA
 /// voters), alice authors a fork of its own that can never be finalized. A `register` sent to
 /// alice's node lands on that fork; its off-chain worker's `/user/new` does not match the
@@ -559,7 +540,7 @@ async fn fork_then_reorg(net: &mut Net) {
             tokio::time::sleep(Duration::from_millis(500)).await;
             let best = net.devnet.heads("alice").await.unwrap().best;
             for b in before.finalized..=best {
-                if events(&alice_node, b)
+                if common::registry_events(&alice_node, b)
                     .await
                     .contains(&RegistryEvent::SignalRegister(account))
                 {
@@ -634,7 +615,7 @@ async fn fork_then_reorg(net: &mut Net) {
     .unwrap();
     let mut registered = Vec::new();
     for b in before.finalized..=now.finalized {
-        for e in events(&finalized, b).await {
+        for e in common::registry_events(&finalized, b).await {
             if let RegistryEvent::AccountRegistered(a, vk) = e {
                 if a == account {
                     registered.push((b, vk));

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use devnet_launcher::native;
 use entropy_register_client::request::{DealtSecret, Mode};
-use entropy_register_core::keys::{dev_tss_keys, X25519Keypair, DEV_NAMES};
+use entropy_register_core::keys::{X25519Keypair, DEV_NAMES};
 
 const VALIDATORS: usize = 8;
 const SUBGROUPS: usize = 4;
@@ -60,19 +60,6 @@ async fn eight_validators_in_four_subgroups_register() {
     let client = native::connect(&devnet.rpc_url, Duration::from_secs(30))
         .await
         .unwrap();
-    // The server a committee member is, by its TSS account.
-    let server_name = |account: &[u8; 32]| -> &'static str {
-        DEV_NAMES[..VALIDATORS]
-            .iter()
-            .find(|n| dev_tss_keys(n).unwrap().account.public() == *account)
-            .copied()
-            .unwrap_or_else(|| {
-                panic!(
-                    "0x{} is no dev server",
-                    entropy_register_core::hex::encode(account)
-                )
-            })
-    };
     for mode in ["Public", "Private", "client-dealt"] {
         let user = common::funded_user(&client, &format!("8x4-{mode}")).await;
         let request = match mode {
@@ -100,7 +87,7 @@ async fn eight_validators_in_four_subgroups_register() {
         let members: Vec<&str> = out
             .committee
             .iter()
-            .map(|m| server_name(&m.member.tss_account.0))
+            .map(|m| common::dev_server_name(&m.member.tss_account.0))
             .collect();
         for (m, name) in out.committee.iter().zip(&members) {
             let i = DEV_NAMES.iter().position(|n| n == name).unwrap();

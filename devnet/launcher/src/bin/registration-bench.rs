@@ -84,7 +84,22 @@ async fn main() {
         );
     }
     let client = &clients[0];
-    let best = || async { devnet.heads("alice").await.expect("heads").best };
+    // alice's best block. Under a 500-account round a node can answer an RPC late or cut; a
+    // read is tried again for up to 30 s before the benchmark gives up.
+    let best = || async {
+        let mut tries = 0;
+        loop {
+            match devnet.heads("alice").await {
+                Ok(h) => return h.best,
+                Err(e) if tries < 60 => {
+                    tries += 1;
+                    eprintln!("reading alice's heads again: {e}");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Err(e) => panic!("alice's heads: {e}"),
+            }
+        }
+    };
     let alice = Sr25519Pair::from_suri("//Alice").unwrap();
     println!(
         "registration benchmark: 4 validators (Aura + GRANDPA), {block_ms} ms slots, 2 subgroups x 2 servers; clients spread over the 4 nodes; {}",

@@ -1,5 +1,6 @@
-//! What the devnet tests share: starting a test devnet, a fresh funded account. (Each test
-//! file compiles this module on its own and uses part of it.)
+//! What the devnet tests share: starting a test devnet, a fresh funded account, the dev name
+//! of a server, a block's registry events. (Each test file compiles this module on its own and
+//! uses part of it.)
 #![allow(dead_code)]
 
 use std::path::PathBuf;
@@ -7,7 +8,10 @@ use std::time::Instant;
 
 use devnet_launcher::launcher::{Devnet, LaunchConfig};
 use devnet_launcher::native::{self, NativeClient};
-use entropy_register_core::keys::Sr25519Pair;
+use devnet_tss::chain::{At, Chain};
+use entropy_register_core::events::RegistryEvent;
+use entropy_register_core::keys::{dev_tss_keys, Sr25519Pair, DEV_NAMES};
+use entropy_register_core::types::AccountId32;
 
 /// Starts a devnet for test `tag`: this crate's server binary (the node beside it, or in the
 /// sibling `debug` folder), a fresh folder `entropy-<tag>-<pid>` under the temp dir (returned:
@@ -40,4 +44,45 @@ pub async fn funded_user(client: &NativeClient, label: &str) -> Sr25519Pair {
     .await
     .expect("//Alice funds the account");
     user
+}
+
+/// The dev name (`alice`, `bob`, …) of the server whose TSS account is `tss_account`; panics
+/// for an account that is no dev server's.
+pub fn dev_server_name(tss_account: &[u8]) -> &'static str {
+    DEV_NAMES
+        .iter()
+        .find(|n| dev_tss_keys(n).unwrap().account.public().as_slice() == tss_account)
+        .copied()
+        .unwrap_or_else(|| {
+            panic!(
+                "0x{} is no dev server",
+                entropy_register_core::hex::encode(tss_account)
+            )
+        })
+}
+
+/// The registry pallet's events of block number `b`, as `chain`'s node reads it.
+pub async fn registry_events(chain: &Chain, b: u32) -> Vec<RegistryEvent> {
+    chain
+        .at(At::Block(b))
+        .await
+        .unwrap()
+        .registry_events()
+        .await
+        .unwrap()
+}
+
+/// Asserts that no block from `from` to the finalized head holds a confirmation of `account`
+/// or its `AccountRegistered`.
+pub async fn assert_unconfirmed(chain: &Chain, account: AccountId32, from: u32) {
+    for b in from..=chain.best_block().await.unwrap() {
+        for e in registry_events(chain, b).await {
+            let confirmed = matches!(
+                &e,
+                RegistryEvent::RecievedConfirmation(a, ..) | RegistryEvent::AccountRegistered(a, _)
+                    if *a == account
+            );
+            assert!(!confirmed, "block {b}: {e:?}");
+        }
+    }
 }
