@@ -252,6 +252,18 @@ impl<C: Chain, P> Client<C, P> {
                 crate::concurrency::both(state.confirmations(account), state.registry_events())
                     .await;
             for c in seen? {
+                // The chain refuses a subgroup's second confirmation (`AlreadyConfirmed`), but a
+                // refused call inside a server's batch is still in the block: a server that
+                // retried its own confirmation repeats it exactly, which adds nothing and is
+                // counted once. A repeat that differs (signer or key) is kept, and fails the
+                // verification as a duplicate.
+                let repeat = confirmations.iter().any(|s: &SeenConfirmation| {
+                    (s.signer, s.subgroup, &s.verifying_key)
+                        == (c.signer, c.subgroup, &c.verifying_key)
+                });
+                if repeat {
+                    continue;
+                }
                 progress(Progress::Confirmation {
                     block: b,
                     subgroup: c.subgroup,

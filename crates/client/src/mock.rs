@@ -214,6 +214,9 @@ struct Script {
     receipt_signers: [Option<Option<Sr25519Pair>>; 2],
     /// The test signature the receipts carry.
     test_signature: TestSig,
+    /// The committee confirms inside `Utility.force_batch` extrinsics, each also holding
+    /// another account's confirmation.
+    batched: bool,
 }
 
 /// A receipt's test signature.
@@ -237,6 +240,7 @@ impl Script {
             registered_pma: None,
             receipt_signers: [Some(None), Some(None)],
             test_signature: TestSig::Valid,
+            batched: false,
         }
     }
 }
@@ -313,6 +317,19 @@ impl Scenario {
     }
 
     fn confirm(&self, block: u32, server: &Server, subgroup: u8, key: &VerifyingKey) {
+        self.confirm_as(block, server, subgroup, key, false)
+    }
+
+    /// A `confirm_register` by `server`, alone or (`batched`) in a `Utility.force_batch` after
+    /// another account's confirmation.
+    fn confirm_as(
+        &self,
+        block: u32,
+        server: &Server,
+        subgroup: u8,
+        key: &VerifyingKey,
+        batched: bool,
+    ) {
         let args = ConfirmRegisterArgs {
             sig_req_account: self.user.account(),
             signing_subgroup: subgroup,
@@ -320,6 +337,16 @@ impl Scenario {
         };
         let mut address = vec![0u8];
         address.extend_from_slice(&server.key.public());
+        let (pallet, call, args) = if batched {
+            let other = ConfirmRegisterArgs {
+                sig_req_account: AccountId32([0xee; 32]),
+                ..args.clone()
+            };
+            let calls = entropy_register_core::batch::encode_confirmations([other, args].iter());
+            ("Utility", "force_batch", calls)
+        } else {
+            ("Registry", "confirm_register", args.encode())
+        };
         self.chain
             .blocks
             .borrow_mut()
@@ -327,10 +354,10 @@ impl Scenario {
             .or_default()
             .extrinsics
             .push(RawExtrinsic {
-                pallet: "Registry".into(),
-                call: "confirm_register".into(),
+                pallet: pallet.into(),
+                call: call.into(),
                 address: Some(address),
-                args: args.encode(),
+                args,
             });
     }
 
@@ -421,8 +448,8 @@ impl Scenario {
     fn scripted(self, script: Script) -> Self {
         let [a, b] = self.committee();
         let first = script.first_confirmer.map_or(a, |i| &self.servers[i]);
-        self.confirm(N + 1, first, 0, &script.confirmed[0]);
-        self.confirm(N + 2, b, 1, &script.confirmed[1]);
+        self.confirm_as(N + 1, first, 0, &script.confirmed[0], script.batched);
+        self.confirm_as(N + 2, b, 1, &script.confirmed[1], script.batched);
         let mut info = self.info();
         if let Some(pma) = script.registered_pma {
             info.program_modification_account = pma;
@@ -546,6 +573,55 @@ fn a_confirmation_by_a_server_outside_the_committee_fails() {
     let e = s.run(20).0.unwrap_err();
     assert_eq!(e.code(), Code::VerificationFailed, "{e}");
     assert!(e.to_string().contains("committee member"), "{e}");
+}
+
+#[test]
+fn confirmations_inside_batches_count_with_the_batch_signer() {
+    let s = Scenario::new().scripted(Script {
+        batched: true,
+        ..Script::honest()
+    });
+    let (out, log) = s.run(20);
+    let r = out.expect("verified");
+    assert_eq!(r.verifying_key, vk(1));
+    assert_eq!(r.committee[0].confirmed_in, N + 1);
+    assert_eq!(r.committee[1].confirmed_in, N + 2);
+    let confirmations = kinds(&log).iter().filter(|k| **k == "confirmation").count();
+    assert_eq!(confirmations, 2, "the other account's calls are not ours");
+    // A batch signed by a server outside the committee is still refused.
+    let s = Scenario::new().scripted(Script {
+        batched: true,
+        first_confirmer: Some(0),
+        ..Script::honest()
+    });
+    let e = s.run(20).0.unwrap_err();
+    assert!(e.to_string().contains("committee member"), "{e}");
+}
+
+#[test]
+fn a_servers_exact_repeat_counts_once_and_a_differing_one_fails() {
+    // Subgroup 0's member repeats its confirmation in a later batch (a retry the chain refused
+    // as `AlreadyConfirmed`, still in the block): counted once, the registration verifies.
+    let s = Scenario::new().scripted(Script {
+        batched: true,
+        ..Script::honest()
+    });
+    let [a, _] = s.committee();
+    s.confirm_as(N + 2, a, 0, &vk(1), true);
+    let (out, log) = s.run(20);
+    assert_eq!(out.expect("verified").committee[0].confirmed_in, N + 1);
+    let confirmations = kinds(&log).iter().filter(|k| **k == "confirmation").count();
+    assert_eq!(confirmations, 2);
+    // A repeat with another key is not a retry: the duplicate fails the verification.
+    let s = Scenario::new().scripted(Script {
+        batched: true,
+        ..Script::honest()
+    });
+    let [a, _] = s.committee();
+    s.confirm_as(N + 2, a, 0, &vk(2), true);
+    let e = s.run(20).0.unwrap_err();
+    assert_eq!(e.code(), Code::VerificationFailed, "{e}");
+    assert!(e.to_string().contains("more than once"), "{e}");
 }
 
 #[test]

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::future::Future;
 
 use codec::Decode;
+use entropy_register_core::batch::decode_confirmations;
 use entropy_register_core::commitments::{ClientDealtRegistration, Commitments};
 use entropy_register_core::committee::{select_committee, CommitteeBlock, CommitteeError};
 use entropy_register_core::events::RegistryEvent;
@@ -20,6 +21,8 @@ use crate::concurrency::all;
 
 /// The `Registry` pallet's name.
 pub const REGISTRY: &str = "Registry";
+/// The `Utility` pallet's name (servers batch their confirmations in it).
+pub const UTILITY: &str = "Utility";
 
 /// Why a chain read failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -250,7 +253,9 @@ impl<S: ChainState> State<S> {
             .collect())
     }
 
-    /// The block's `confirm_register` extrinsics for `account`, with their signers.
+    /// The block's `confirm_register` calls for `account`, with their signers: signed
+    /// extrinsics of the call itself, and the calls inside a signed `Utility` batch
+    /// (`entropy_register_core::batch`; the batch's signer is each call's origin).
     pub async fn confirmations(
         &self,
         account: &AccountId32,
@@ -261,15 +266,25 @@ impl<S: ChainState> State<S> {
             .extrinsics()
             .await?
             .iter()
-            .filter(|x| x.pallet == REGISTRY && x.call == "confirm_register")
-            .filter_map(|x| {
-                let args = ConfirmRegisterArgs::decode(&mut &x.args[..]).ok()?;
-                let signer = signer_of(x.address.as_deref()?)?;
-                (&args.sig_req_account == account).then(|| SeenConfirmation {
-                    signer,
-                    subgroup: args.signing_subgroup,
-                    verifying_key: args.verifying_key.to_vec(),
-                    block: number,
+            .flat_map(|x| {
+                let calls = match (x.pallet.as_str(), x.call.as_str()) {
+                    (REGISTRY, "confirm_register") => ConfirmRegisterArgs::decode(&mut &x.args[..])
+                        .into_iter()
+                        .collect(),
+                    (UTILITY, "force_batch" | "batch" | "batch_all") => {
+                        decode_confirmations(&x.args)
+                    }
+                    _ => Vec::new(),
+                };
+                let signer = x.address.as_deref().and_then(signer_of);
+                calls.into_iter().filter_map(move |args| {
+                    let signer = signer?;
+                    (&args.sig_req_account == account).then(|| SeenConfirmation {
+                        signer,
+                        subgroup: args.signing_subgroup,
+                        verifying_key: args.verifying_key.to_vec(),
+                        block: number,
+                    })
                 })
             })
             .collect())

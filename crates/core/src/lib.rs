@@ -13,6 +13,7 @@
 extern crate alloc;
 
 pub mod api;
+pub mod batch;
 pub mod commitments;
 pub mod committee;
 pub mod events;

@@ -8,7 +8,7 @@ use entropy_register_client::backend::{
     BlockRef, Blocks, Call, Chain, ChainState, DispatchFailure, InvalidTx, PayloadSigner, RawEvent,
     RawExtrinsic, TxError, TxFields, TxProgress, TxStatus, TxToSign, WaitFor,
 };
-use entropy_register_client::reads::ChainError;
+use entropy_register_client::reads::{ChainError, UTILITY};
 use futures::StreamExt;
 use subxt::config::DefaultExtrinsicParamsBuilder;
 use subxt::ext::codec::Encode;
@@ -339,6 +339,9 @@ pub struct Included {
     pub block: u32,
     /// `Pallet.Event` names.
     pub events: Vec<String>,
+    /// For a `Utility` batch, each call's outcome in order (its `ItemCompleted` or
+    /// `ItemFailed` event); empty for any other transaction.
+    pub items: Vec<Result<(), DispatchFailure>>,
 }
 
 impl SubxtChain {
@@ -394,17 +397,62 @@ impl SubxtChain {
         signer: &entropy_register_core::keys::Sr25519Pair,
         nonce: Option<u64>,
     ) -> Result<impl std::future::Future<Output = Result<Included, String>> + '_, String> {
+        let signed = self.sign_immortal(call, signer, nonce).await?;
+        self.submit_encoded_then(signed).await
+    }
+
+    /// The signed extrinsic of `call`, immortal (its signature covers the genesis hash only),
+    /// with `nonce` or, without one, the pool's next nonce for `signer`: bytes to hand to one
+    /// node or several ([`SubxtChain::submit_encoded_then`], [`SubxtChain::submit_encoded`]).
+    pub async fn sign_immortal(
+        &self,
+        call: &Call,
+        signer: &entropy_register_core::keys::Sr25519Pair,
+        nonce: Option<u64>,
+    ) -> Result<Vec<u8>, String> {
         let payload = RawCall::new(call.pallet, call.name, call.args.clone());
         let mut params = DefaultExtrinsicParamsBuilder::<DevnetConfig>::new().immortal();
         if let Some(n) = nonce {
             params = params.nonce(n);
         }
+        Ok(self
+            .api
+            .tx()
+            .await
+            .map_err(|e| e.to_string())?
+            .create_signed(&payload, &crate::PairSigner(signer), params.build())
+            .await
+            .map_err(|e| e.to_string())?
+            .into_encoded())
+    }
+
+    /// Hands a signed extrinsic to this node's pool and returns once the pool took it; the
+    /// transaction is not followed (another node it was also handed to follows it).
+    pub async fn submit_encoded(&self, signed: Vec<u8>) -> Result<(), String> {
+        self.api
+            .tx()
+            .await
+            .map_err(|e| e.to_string())?
+            .from_bytes(signed)
+            .submit()
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("{e} ({e:?})"))
+    }
+
+    /// [`SubxtChain::submit_signed_then`] for a signed extrinsic
+    /// ([`SubxtChain::sign_immortal`]).
+    pub async fn submit_encoded_then(
+        &self,
+        signed: Vec<u8>,
+    ) -> Result<impl std::future::Future<Output = Result<Included, String>> + '_, String> {
         let progress = self
             .api
             .tx()
             .await
             .map_err(|e| e.to_string())?
-            .sign_and_submit_then_watch(&payload, &crate::PairSigner(signer), params.build())
+            .from_bytes(signed)
+            .submit_and_watch()
             .await
             // The pool's reason (e.g. "Transaction is outdated") is only in the error's details.
             .map_err(|e| format!("{e} ({e:?})"))?;
@@ -421,20 +469,28 @@ impl SubxtChain {
                 }
                 Err(e) => return Err(e.to_string()),
             };
-            let names = events
-                .iter()
-                .flatten()
-                .map(|e| format!("{}.{}", e.pallet_name(), e.event_name()))
-                .collect();
-            let block = self
-                .api
-                .at_block(hash)
-                .await
-                .map_err(|e| e.to_string())?
-                .block_number() as u32;
+            let at = self.api.at_block(hash).await.map_err(|e| e.to_string())?;
+            let mut names = Vec::new();
+            let mut items = Vec::new();
+            for e in events.iter().flatten() {
+                match (e.pallet_name(), e.event_name()) {
+                    (UTILITY, "ItemCompleted") => items.push(Ok(())),
+                    (UTILITY, "ItemFailed") => items.push(Err(
+                        // The event's only field is the call's `DispatchError`.
+                        subxt::error::DispatchError::decode_from(e.field_bytes(), at.metadata())
+                            .map_or_else(
+                                |d| DispatchFailure::Other(d.to_string()),
+                                |d| dispatch_failure(&d),
+                            ),
+                    )),
+                    _ => {}
+                }
+                names.push(format!("{}.{}", e.pallet_name(), e.event_name()));
+            }
             Ok(Included {
-                block,
+                block: at.block_number() as u32,
                 events: names,
+                items,
             })
         })
     }

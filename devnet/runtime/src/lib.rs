@@ -1,6 +1,6 @@
 //! The devnet runtime: System, Timestamp, Aura (block authoring in turn), Grandpa (finality),
-//! BlockTime (the slot duration, set at genesis), Balances, TransactionPayment, Sudo and the four
-//! registration pallets at the reference's indices (StakingExtension 12, Registry 51,
+//! BlockTime (the slot duration, set at genesis), Utility (the servers' batched confirmations),
+//! Balances, TransactionPayment, Sudo and the four registration pallets at the reference's indices (StakingExtension 12, Registry 51,
 //! Programs 53, Propagation 55). Transaction extensions include `ValidateConfirmRegistered`,
 //! which adds no bytes to extrinsics.
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -39,7 +39,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     spec_name: alloc::borrow::Cow::Borrowed("entropy-register-devnet"),
     impl_name: alloc::borrow::Cow::Borrowed("entropy-register-devnet"),
     authoring_version: 1,
-    spec_version: 4,
+    spec_version: 5,
     impl_version: 1,
     apis: RUNTIME_API_VERSIONS,
     transaction_version: 1,
@@ -103,6 +103,9 @@ mod runtime {
     /// The slot duration, set at genesis.
     #[runtime::pallet_index(8)]
     pub type BlockTime = block_time::Pallet<Runtime>;
+    /// Batches: a threshold server confirms several registrations in one `force_batch`.
+    #[runtime::pallet_index(9)]
+    pub type Utility = pallet_utility::Pallet<Runtime>;
     /// Threshold servers and signing groups.
     #[runtime::pallet_index(12)]
     pub type StakingExtension = pallet_staking_extension::Pallet<Runtime>;
@@ -185,6 +188,13 @@ impl pallet_grandpa::Config for Runtime {
 }
 
 impl block_time::Config for Runtime {}
+
+impl pallet_utility::Config for Runtime {
+    type RuntimeEvent = RuntimeEvent;
+    type RuntimeCall = RuntimeCall;
+    type PalletsOrigin = OriginCaller;
+    type WeightInfo = pallet_utility::weights::SubstrateWeight<Runtime>;
+}
 
 #[derive_impl(pallet_transaction_payment::config_preludes::TestDefaultConfig)]
 impl pallet_transaction_payment::Config for Runtime {

@@ -1,19 +1,20 @@
 //! The server's chain access: a connection to its own validator's node (retried while the node
 //! starts; on failure it moves to the next node of its list, so a server outlives its node being
 //! down), the client crate's typed reads (one implementation of every storage read and of the committee rule for the
-//! client, the servers and the tools), and `confirm_register` submissions with local nonces.
+//! client, the servers and the tools), and `confirm_register` submissions, batched, with local
+//! nonces.
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use codec::Encode;
 use entropy_register_client::backend::{Call, Chain as _};
+use entropy_register_core::batch::{encode_confirmations, MAX_BATCHED_CONFIRMATIONS};
 use entropy_register_core::keys::Sr25519Pair;
 use entropy_register_core::types::{AccountId32, ConfirmRegisterArgs, VerifyingKey};
 use entropy_register_subxt::{Included, SubxtChain, SubxtState};
-use tokio::sync::Mutex;
 
 pub use entropy_register_client::reads::ChainError;
+use entropy_register_client::reads::UTILITY;
 
 /// The chain state at one block, read through the core's types.
 pub type ChainAt = entropy_register_client::reads::State<SubxtState>;
@@ -23,6 +24,9 @@ pub type ChainAt = entropy_register_client::reads::State<SubxtState>;
 pub struct Chain {
     urls: Arc<Vec<String>>,
     current: Arc<RwLock<(usize, SubxtChain)>>,
+    /// Connections to the other nodes of `urls` for [`Chain::hand_to_others`], made on first
+    /// use (index = the URL's).
+    others: Arc<tokio::sync::Mutex<Vec<Option<SubxtChain>>>>,
 }
 
 /// Which state to read: the latest finalized block or a block number.
@@ -42,6 +46,16 @@ pub struct Heads {
     /// The latest finalized block.
     pub finalized: u32,
 }
+
+/// Whether a submission's error is the pool's answer (JSON-RPC errors 1010–1014: invalid,
+/// unknown validity, priority too low or banned, already imported, immediately dropped), not a
+/// failed connection.
+fn pool_answered(e: &str) -> bool {
+    (1010..=1014).any(|code| e.contains(&format!("({code})")))
+}
+
+/// How long [`Chain::hand_to_others`] waits to connect to another node.
+pub const HAND_OVER_CONNECT: Duration = Duration::from_secs(2);
 
 /// How often [`Chain::watch_heads`] reads the heads.
 pub const HEADS_POLL: Duration = Duration::from_millis(200);
@@ -84,6 +98,7 @@ impl Chain {
                         return Ok(Chain {
                             urls: Arc::new(urls.to_vec()),
                             current: Arc::new(RwLock::new((i, inner))),
+                            others: Arc::new(tokio::sync::Mutex::new(vec![None; urls.len()])),
                         })
                     }
                     Err(e) => last = format!("cannot reach {url}: {e}"),
@@ -99,6 +114,56 @@ impl Chain {
     /// The subxt connection in use.
     pub fn subxt(&self) -> SubxtChain {
         self.current.read().expect("chain lock").1.clone()
+    }
+
+    /// Hands a signed extrinsic to every node of the list but the one in use, at once, so that
+    /// the next author has it whoever it is, without waiting for the pool's gossip (which
+    /// passed some transactions on only at its rebroadcast, seconds later). Best effort: a node
+    /// that cannot be reached within [`HAND_OVER_CONNECT`] or refuses it is skipped (the node in
+    /// use follows the transaction). Returns how many nodes took it.
+    pub async fn hand_to_others(&self, signed: &[u8]) -> usize {
+        let current = self.current.read().expect("chain lock").0;
+        let mut targets = Vec::new();
+        {
+            let mut others = self.others.lock().await;
+            for (i, url) in self.urls.iter().enumerate() {
+                if i == current {
+                    continue;
+                }
+                if others[i].is_none() {
+                    let connect = SubxtChain::connect(url);
+                    if let Ok(Ok(c)) = tokio::time::timeout(HAND_OVER_CONNECT, connect).await {
+                        others[i] = Some(c);
+                    }
+                }
+                if let Some(c) = &others[i] {
+                    targets.push((i, c.clone()));
+                }
+            }
+        }
+        let results = futures::future::join_all(
+            targets
+                .iter()
+                .map(|(_, c)| c.submit_encoded(signed.to_vec())),
+        )
+        .await;
+        let mut took = 0;
+        let mut others = self.others.lock().await;
+        for ((i, _), r) in targets.iter().zip(results) {
+            match r {
+                Ok(()) => took += 1,
+                // A pool's answer ("already imported": gossip was first; or a refusal) keeps
+                // the connection: the node in use follows the transaction. Any other error
+                // drops it, to be made again next time (the node may have restarted).
+                Err(e) => {
+                    tracing::debug!(url = %self.urls[*i], "handing over a transaction: {e}");
+                    if !pool_answered(&e) {
+                        others[*i] = None;
+                    }
+                }
+            }
+        }
+        took
     }
 
     /// The URL in use.
@@ -163,19 +228,38 @@ pub const CONFIRM_SETTLE: Duration = Duration::from_secs(15);
 #[error("confirm_register failed: {0}")]
 pub struct ConfirmError(pub String);
 
-/// Submits `confirm_register` for a server with locally tracked nonces, so that concurrent DKGs
-/// confirm in parallel without nonce clashes: each new confirmation takes the next nonce, never
-/// below the node pool's next index (`system_accountNextIndex`: the chain's nonce plus this
-/// account's ready transactions); the nonce of a failed submission is handed out again first, so
-/// a gap it leaves cannot hold up the later ones, unless the pool shows it used by then. The
-/// pool is asked only for the first nonce and after a failure: while every submission succeeds,
-/// the next nonce is local (asking the node under the lock for each of 300 confirmations
-/// serialized them to about ten a second at 500 registrations).
+/// Submits a server's `confirm_register` calls, batched: one background task takes the
+/// confirmations that are waiting, puts them (up to [`MAX_BATCHED_CONFIRMATIONS`]) in one
+/// `Utility.force_batch` (`entropy_register_core::batch`) and hands it to the node; the
+/// confirmations that arrive meanwhile go in the next batch. So a server's transactions reach the
+/// pool one after the other in nonce order: a later nonce never waits in the pool's future queue,
+/// where a transaction is gossiped to the other validators only at the pool's next periodic
+/// rebroadcast (at 100 registrations in one block, individual concurrent submissions left
+/// confirmations in one node's pool for seconds while the other validators authored empty
+/// blocks). A registration alone is submitted at once, in a batch of one.
+///
+/// Nonces are tracked locally: each batch takes the next nonce, never below the node pool's
+/// next index (`system_accountNextIndex`: the chain's nonce plus this account's ready
+/// transactions); the nonce of a failed submission is handed out again first, so a gap it leaves
+/// cannot hold up the later ones, unless the pool shows it used by then. The pool is asked only
+/// for the first nonce and after a failure.
 pub struct Confirmer {
     chain: Chain,
-    signer: Sr25519Pair,
-    nonces: Mutex<Nonces>,
+    queue: tokio::sync::mpsc::Sender<Waiting>,
 }
+
+/// A confirmation waiting for its batch, and where its outcome goes.
+struct Waiting {
+    args: ConfirmRegisterArgs,
+    outcome: tokio::sync::oneshot::Sender<Result<Included, String>>,
+}
+
+/// Most confirmations waiting for a batch (the DKG sessions' own bound is far lower); a
+/// confirmation beyond it waits for room.
+pub const MAX_WAITING: usize = 4096;
+
+/// How long the next batch waits for the node to take the previous one.
+const POOL_TAKE_WAIT: Duration = Duration::from_secs(10);
 
 /// The confirmer's nonces: the next one never handed out, and those handed out whose
 /// transaction failed (they may still be free: a gap that holds up every later confirmation).
@@ -217,61 +301,42 @@ impl Nonces {
 }
 
 impl Confirmer {
-    /// A confirmer for `signer` (the server's TSS account).
+    /// A confirmer for `signer` (the server's TSS account); starts its batching task on the
+    /// current tokio runtime (it ends when the confirmer is dropped).
     pub fn new(chain: Chain, signer: Sr25519Pair) -> Self {
-        Confirmer {
-            chain,
-            signer,
-            nonces: Mutex::new(Nonces::default()),
-        }
+        let (queue, waiting) = tokio::sync::mpsc::channel(MAX_WAITING);
+        tokio::spawn(batches(chain.clone(), signer, waiting));
+        Confirmer { chain, queue }
     }
 
     /// Confirms `vk` for `account` as a member of `subgroup`; tries up to [`CONFIRM_ATTEMPTS`]
     /// times (a reorganisation, a pruned block or a nonce taken by a sibling confirmation are
-    /// transient on a real network); returns the block it was included in.
+    /// transient on a real network); returns the finalized block it was included in.
     pub async fn confirm(
         &self,
         account: AccountId32,
         subgroup: u8,
         vk: VerifyingKey,
     ) -> Result<Included, ConfirmError> {
-        let call = Call {
-            pallet: "Registry",
-            name: "confirm_register",
-            args: ConfirmRegisterArgs {
-                sig_req_account: account,
-                signing_subgroup: subgroup,
-                verifying_key: vk.to_bounded(),
-            }
-            .encode(),
+        let args = ConfirmRegisterArgs {
+            sig_req_account: account,
+            signing_subgroup: subgroup,
+            verifying_key: vk.to_bounded(),
         };
         let mut last = String::new();
         for attempt in 0..CONFIRM_ATTEMPTS {
-            let nonce = {
-                let mut nonces = self.nonces.lock().await;
-                match nonces.take_local() {
-                    Some(n) => n,
-                    None => {
-                        let pool_next = self
-                            .chain
-                            .subxt()
-                            .account_nonce(&self.signer.account())
-                            .await
-                            .map_err(|e| ConfirmError(e.to_string()))?;
-                        nonces.take(pool_next)
-                    }
-                }
+            let (outcome, result) = tokio::sync::oneshot::channel();
+            let waiting = Waiting {
+                args: args.clone(),
+                outcome,
             };
-            match self
-                .chain
-                .subxt()
-                .submit_signed(&call, &self.signer, Some(nonce))
-                .await
-            {
-                Ok(inc) => return Ok(inc),
-                Err(e) => {
-                    tracing::warn!(attempt, nonce, %account, "confirm_register failed: {e}");
-                    self.nonces.lock().await.give_back(nonce);
+            if self.queue.send(waiting).await.is_err() {
+                return Err(ConfirmError("the confirmer has stopped".into()));
+            }
+            match result.await {
+                Ok(Ok(inc)) => return Ok(inc),
+                Ok(Err(e)) => {
+                    tracing::warn!(attempt, %account, "confirm_register failed: {e}");
                     last = e;
                     tokio::time::sleep(Duration::from_millis(1000)).await;
                     // If the node is down, this read moves the server to another one.
@@ -279,6 +344,7 @@ impl Confirmer {
                         return Ok(done);
                     }
                 }
+                Err(_) => return Err(ConfirmError("the confirmer has stopped".into())),
             }
         }
         // A refused submission may be a copy of one that is in a block already (the pool then
@@ -312,13 +378,170 @@ impl Confirmer {
         done.then(|| Included {
             block: state.number(),
             events: Vec::new(),
+            items: Vec::new(),
         })
+    }
+}
+
+/// The confirmer's task: one batch of the waiting confirmations at a time, handed to the node
+/// before the next is built; each batch's outcome is awaited (finality) in a task of its own.
+async fn batches(
+    chain: Chain,
+    signer: Sr25519Pair,
+    mut waiting: tokio::sync::mpsc::Receiver<Waiting>,
+) {
+    let nonces = Arc::new(std::sync::Mutex::new(Nonces::default()));
+    while let Some(first) = waiting.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCHED_CONFIRMATIONS {
+            match waiting.try_recv() {
+                Ok(w) => batch.push(w),
+                Err(_) => break,
+            }
+        }
+        let local = nonces.lock().expect("nonces lock").take_local();
+        let nonce = match local {
+            Some(n) => n,
+            None => match chain.subxt().account_nonce(&signer.account()).await {
+                Ok(pool_next) => nonces.lock().expect("nonces lock").take(pool_next),
+                Err(e) => {
+                    fail(batch, &e.to_string());
+                    continue;
+                }
+            },
+        };
+        let call = Call {
+            pallet: UTILITY,
+            name: "force_batch",
+            args: encode_confirmations(batch.iter().map(|w| &w.args)),
+        };
+        let (handed, accepted) = tokio::sync::oneshot::channel();
+        let (chain, signer, nonces) = (chain.clone(), signer.clone(), nonces.clone());
+        tokio::spawn(async move {
+            let subxt = chain.subxt();
+            let submitted = match subxt.sign_immortal(&call, &signer, Some(nonce)).await {
+                Ok(signed) => subxt
+                    .submit_encoded_then(signed.clone())
+                    .await
+                    .map(|finalized| (signed, finalized)),
+                Err(e) => Err(e),
+            };
+            let outcome = match submitted {
+                Ok((signed, finalized)) => {
+                    let _ = handed.send(());
+                    // The other validators get it too, while this node follows it.
+                    let relay = chain.clone();
+                    tokio::spawn(async move { relay.hand_to_others(&signed).await });
+                    finalized.await
+                }
+                Err(e) => {
+                    let _ = handed.send(());
+                    Err(e)
+                }
+            };
+            match outcome {
+                Ok(included) => settle(batch, included),
+                Err(e) => {
+                    nonces.lock().expect("nonces lock").give_back(nonce);
+                    fail(batch, &e);
+                }
+            }
+        });
+        // The next batch is built once the node has this one (or refused it), or after
+        // `POOL_TAKE_WAIT` if the node does not answer (this batch then settles on its own).
+        let _ = tokio::time::timeout(POOL_TAKE_WAIT, accepted).await;
+    }
+}
+
+/// Every confirmation of a batch failed with `why`.
+fn fail(batch: Vec<Waiting>, why: &str) {
+    for w in batch {
+        let _ = w.outcome.send(Err(why.to_string()));
+    }
+}
+
+/// Hands each confirmation of an included batch its call's outcome (`ItemCompleted` or
+/// `ItemFailed`, in the order of the calls).
+fn settle(batch: Vec<Waiting>, included: Included) {
+    let calls = batch.len();
+    for (i, w) in batch.into_iter().enumerate() {
+        let outcome = match included.items.get(i) {
+            Some(Ok(())) => Ok(Included {
+                block: included.block,
+                events: Vec::new(),
+                items: Vec::new(),
+            }),
+            Some(Err(e)) => Err(format!("in block {}: {e}", included.block)),
+            None => Err(format!(
+                "block {} reports {} outcomes for a batch of {calls}",
+                included.block,
+                included.items.len()
+            )),
+        };
+        let _ = w.outcome.send(outcome);
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Nonces;
+    use super::{pool_answered, settle, Included, Nonces, Waiting};
+    use entropy_register_client::backend::DispatchFailure;
+    use entropy_register_core::types::{AccountId32, BoundedVec, ConfirmRegisterArgs};
+
+    #[test]
+    fn each_batched_confirmation_gets_its_own_calls_outcome() {
+        let mut results = Vec::new();
+        let batch: Vec<Waiting> = (0..3u8)
+            .map(|n| {
+                let (outcome, result) = tokio::sync::oneshot::channel();
+                results.push(result);
+                Waiting {
+                    args: ConfirmRegisterArgs {
+                        sig_req_account: AccountId32([n; 32]),
+                        signing_subgroup: 0,
+                        verifying_key: BoundedVec::new(vec![2; 33]).unwrap(),
+                    },
+                    outcome,
+                }
+            })
+            .collect();
+        let included = Included {
+            block: 7,
+            events: Vec::new(),
+            // The third call has no outcome: a batch the chain reports short.
+            items: vec![
+                Ok(()),
+                Err(DispatchFailure::Module {
+                    pallet: "Registry".into(),
+                    error: "AlreadyConfirmed".into(),
+                }),
+            ],
+        };
+        settle(batch, included);
+        let mut got: Vec<_> = results
+            .into_iter()
+            .map(|mut r| r.try_recv().unwrap())
+            .collect();
+        assert_eq!(got.remove(0).unwrap().block, 7);
+        assert_eq!(
+            got.remove(0).unwrap_err(),
+            "in block 7: Registry::AlreadyConfirmed"
+        );
+        assert!(got
+            .remove(0)
+            .unwrap_err()
+            .contains("2 outcomes for a batch of 3"));
+    }
+
+    #[test]
+    fn a_pools_answer_is_told_from_a_broken_connection() {
+        assert!(pool_answered(
+            "Rpc error (ErrorObject { code: ServerError(1013), message: \"Transaction Already Imported\" } (1013))"
+        ));
+        assert!(pool_answered("invalid (1010)"));
+        assert!(!pool_answered("background task closed: restart needed"));
+        assert!(!pool_answered("error 1010 without the parentheses"));
+    }
 
     #[test]
     fn nonces_count_up_from_the_pool_and_fill_gaps_first() {

@@ -22,7 +22,7 @@ use entropy_register_core::noise::{Initiator, Responder};
 use entropy_register_core::session::{SessionId, SubscribeMessage};
 use entropy_register_core::share_transfer::UserRegistrationInfo;
 use entropy_register_core::test_signature::transcript;
-use entropy_register_core::types::{AccountId32, ServerInfo};
+use entropy_register_core::types::{AccountId32, ConfirmRegisterArgs, ServerInfo};
 use entropy_register_core::verify::Receipt;
 use entropy_register_core::wire::kvdb_encode_vec;
 use serde_json::Value;
@@ -245,6 +245,19 @@ fn made(seeds: &mut Seeds) {
     ];
     for e in events {
         add("chain_events", e.encode());
+    }
+    let confirmations: Vec<_> = (0..3u8)
+        .map(|g| ConfirmRegisterArgs {
+            sig_req_account: alice.account(),
+            signing_subgroup: g,
+            verifying_key: vk.to_bounded(),
+        })
+        .collect();
+    for n in [1, 3] {
+        add(
+            "confirm_batch",
+            entropy_register_core::batch::encode_confirmations(confirmations[..n].iter()),
+        );
     }
 }
 
