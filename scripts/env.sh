@@ -3,6 +3,10 @@
 # same machine reuse compiled dependencies. Override with CARGO_TARGET_DIR.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/entropy-register/target}"
 export PATH="$HOME/.cargo/bin:$PATH"
+# The node's network stack (litep2p → str0m) asks for a vendored OpenSSL, which compiles
+# OpenSSL's C sources for minutes in every clean build and check; link the system's instead
+# (scripts/tools installs libssl-dev and pkg-config when missing).
+export OPENSSL_NO_VENDOR="${OPENSSL_NO_VENDOR:-1}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export ROOT
 # The reference vectors: the shared file beside the clone (../shared) when it is there, else

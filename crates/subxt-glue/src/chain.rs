@@ -24,6 +24,69 @@ type AtBlock = subxt::client::ClientAtBlock<
     subxt::client::OnlineClientAtBlockImpl<DevnetConfig>,
 >;
 
+/// The author RPC's error codes for a pool's answer (`1010` invalid … `1020` future
+/// transaction; `1013`: already imported).
+pub const POOL_ERROR_CODES: std::ops::RangeInclusive<i32> = 1010..=1020;
+
+/// Why a node did not take a signed extrinsic into its pool (the servers' and tools' own
+/// submissions; the client's flow has [`TxError`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SubmitError {
+    /// The pool answered with a refusal: the author RPC's error `code` (in
+    /// [`POOL_ERROR_CODES`]) and its reason.
+    #[error("the transaction pool refused it: {message} ({code})")]
+    Pool {
+        /// The JSON-RPC error code.
+        code: i32,
+        /// The pool's message and reason (e.g. "Transaction is outdated").
+        message: String,
+    },
+    /// The pool reported it invalid or dropped right away, in its status stream.
+    #[error("the transaction pool refused it: {0}")]
+    Status(String),
+    /// It was not signed or did not reach a pool (connection, metadata, another RPC error).
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl SubmitError {
+    /// The author RPC's "Transaction Already Imported".
+    pub const ALREADY_IMPORTED: i32 = 1013;
+
+    /// Whether the node's pool answered (a refusal, or "already imported"), as opposed to a
+    /// failed connection or request.
+    pub fn pool_answered(&self) -> bool {
+        !matches!(self, SubmitError::Failed(_))
+    }
+
+    /// Whether the pool already holds this very transaction.
+    pub fn already_imported(&self) -> bool {
+        matches!(self, SubmitError::Pool { code, .. } if *code == Self::ALREADY_IMPORTED)
+    }
+}
+
+impl From<subxt::error::ExtrinsicError> for SubmitError {
+    fn from(e: subxt::error::ExtrinsicError) -> Self {
+        use subxt::error::{BackendError, ExtrinsicError, RpcError, TransactionStatusError};
+        match e {
+            ExtrinsicError::ErrorSubmittingTransaction(BackendError::Rpc(
+                RpcError::ClientError(subxt::rpcs::Error::User(u)),
+            )) if POOL_ERROR_CODES.contains(&u.code) => SubmitError::Pool {
+                code: u.code,
+                // The reason ("Transaction is outdated", "Priority is too low") is in `data`.
+                message: match &u.data {
+                    Some(d) => format!("{}: {}", u.message, d.get()),
+                    None => u.message.clone(),
+                },
+            },
+            ExtrinsicError::TransactionStatusError(
+                TransactionStatusError::Invalid(m) | TransactionStatusError::Dropped(m),
+            ) => SubmitError::Status(m),
+            e => SubmitError::Failed(format!("{e} ({e:?})")),
+        }
+    }
+}
+
 /// How many blocks a transaction stays valid for (subxt's and most wallets' default order).
 const MORTAL_BLOCKS: u64 = 32;
 
@@ -382,7 +445,10 @@ impl SubxtChain {
         signer: &entropy_register_core::keys::Sr25519Pair,
         nonce: Option<u64>,
     ) -> Result<Included, String> {
-        self.submit_signed_then(call, signer, nonce).await?.await
+        self.submit_signed_then(call, signer, nonce)
+            .await
+            .map_err(|e| e.to_string())?
+            .await
     }
 
     /// [`SubxtChain::submit_signed`] in two steps: this returns once the node's pool took the
@@ -396,8 +462,11 @@ impl SubxtChain {
         call: &Call,
         signer: &entropy_register_core::keys::Sr25519Pair,
         nonce: Option<u64>,
-    ) -> Result<impl std::future::Future<Output = Result<Included, String>> + '_, String> {
-        let signed = self.sign_immortal(call, signer, nonce).await?;
+    ) -> Result<impl std::future::Future<Output = Result<Included, String>> + '_, SubmitError> {
+        let signed = self
+            .sign_immortal(call, signer, nonce)
+            .await
+            .map_err(SubmitError::Failed)?;
         self.submit_encoded_then(signed).await
     }
 
@@ -428,16 +497,32 @@ impl SubxtChain {
 
     /// Hands a signed extrinsic to this node's pool and returns once the pool took it; the
     /// transaction is not followed (another node it was also handed to follows it).
-    pub async fn submit_encoded(&self, signed: Vec<u8>) -> Result<(), String> {
-        self.api
-            .tx()
-            .await
-            .map_err(|e| e.to_string())?
-            .from_bytes(signed)
+    pub async fn submit_encoded(&self, signed: Vec<u8>) -> Result<(), SubmitError> {
+        self.transaction(signed)
+            .await?
             .submit()
             .await
             .map(|_| ())
-            .map_err(|e| format!("{e} ({e:?})"))
+            .map_err(SubmitError::from)
+    }
+
+    /// A signed extrinsic's bytes as a transaction of this node's client.
+    async fn transaction(
+        &self,
+        signed: Vec<u8>,
+    ) -> Result<
+        subxt::transactions::SubmittableTransaction<
+            DevnetConfig,
+            subxt::client::OnlineClientAtBlockImpl<DevnetConfig>,
+        >,
+        SubmitError,
+    > {
+        Ok(self
+            .api
+            .tx()
+            .await
+            .map_err(|e| SubmitError::Failed(e.to_string()))?
+            .from_bytes(signed))
     }
 
     /// [`SubxtChain::submit_signed_then`] for a signed extrinsic
@@ -445,17 +530,13 @@ impl SubxtChain {
     pub async fn submit_encoded_then(
         &self,
         signed: Vec<u8>,
-    ) -> Result<impl std::future::Future<Output = Result<Included, String>> + '_, String> {
+    ) -> Result<impl std::future::Future<Output = Result<Included, String>> + '_, SubmitError> {
         let progress = self
-            .api
-            .tx()
-            .await
-            .map_err(|e| e.to_string())?
-            .from_bytes(signed)
+            .transaction(signed)
+            .await?
             .submit_and_watch()
             .await
-            // The pool's reason (e.g. "Transaction is outdated") is only in the error's details.
-            .map_err(|e| format!("{e} ({e:?})"))?;
+            .map_err(SubmitError::from)?;
         Ok(async move {
             let in_block = progress
                 .wait_for_finalized()
@@ -493,5 +574,53 @@ impl SubxtChain {
                 items,
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SubmitError;
+    use subxt::error::{BackendError, ExtrinsicError, RpcError, TransactionStatusError};
+
+    fn rpc(code: i32, data: Option<&str>) -> ExtrinsicError {
+        let user = subxt::rpcs::UserError {
+            code,
+            message: "Transaction Already Imported".into(),
+            data: data.map(|d| serde_json::value::RawValue::from_string(d.into()).unwrap()),
+        };
+        ExtrinsicError::ErrorSubmittingTransaction(BackendError::Rpc(RpcError::ClientError(
+            subxt::rpcs::Error::User(user),
+        )))
+    }
+
+    #[test]
+    fn a_pools_answer_is_told_from_a_failed_request() {
+        let imported = SubmitError::from(rpc(1013, None));
+        assert!(imported.pool_answered() && imported.already_imported());
+        assert_eq!(
+            imported.to_string(),
+            "the transaction pool refused it: Transaction Already Imported (1013)"
+        );
+        let outdated = SubmitError::from(rpc(1010, Some("\"Transaction is outdated\"")));
+        assert!(outdated.pool_answered() && !outdated.already_imported());
+        assert!(
+            outdated.to_string().contains("Transaction is outdated"),
+            "{outdated}"
+        );
+        let dropped = SubmitError::from(ExtrinsicError::TransactionStatusError(
+            TransactionStatusError::Dropped("limit".into()),
+        ));
+        assert!(dropped.pool_answered() && !dropped.already_imported());
+        // Another RPC error (not a pool's code) and a broken connection are failures.
+        for e in [
+            rpc(-32601, None),
+            ExtrinsicError::ErrorSubmittingTransaction(BackendError::Rpc(
+                RpcError::SubscriptionDropped,
+            )),
+            ExtrinsicError::TransactionStatusError(TransactionStatusError::Error("x".into())),
+        ] {
+            let e = SubmitError::from(e);
+            assert!(!e.pool_answered() && !e.already_imported(), "{e}");
+        }
     }
 }

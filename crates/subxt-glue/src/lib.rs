@@ -5,7 +5,7 @@
 //! exists.
 
 pub mod chain;
-pub use chain::{Included, SubxtChain, SubxtState};
+pub use chain::{Included, SubmitError, SubxtChain, SubxtState};
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};

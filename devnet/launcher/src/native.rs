@@ -141,8 +141,8 @@ pub async fn fund(
             Ok(included) => transfers.push(included),
             // The pool holds this very transaction: a submission the RPC connection sent again
             // under load (seen at 500). It cannot be followed; its balance is checked below.
-            Err(e) if e.contains("(1013)") => unfollowed.push(*a),
-            Err(e) => return Err(e),
+            Err(e) if e.already_imported() => unfollowed.push(*a),
+            Err(e) => return Err(e.to_string()),
         }
     }
     futures::future::try_join_all(transfers).await?;

@@ -47,13 +47,6 @@ pub struct Heads {
     pub finalized: u32,
 }
 
-/// Whether a submission's error is the pool's answer (JSON-RPC errors 1010–1014: invalid,
-/// unknown validity, priority too low or banned, already imported, immediately dropped), not a
-/// failed connection.
-fn pool_answered(e: &str) -> bool {
-    (1010..=1014).any(|code| e.contains(&format!("({code})")))
-}
-
 /// How long [`Chain::hand_to_others`] waits to connect to another node.
 pub const HAND_OVER_CONNECT: Duration = Duration::from_secs(2);
 
@@ -157,7 +150,7 @@ impl Chain {
                 // drops it, to be made again next time (the node may have restarted).
                 Err(e) => {
                     tracing::debug!(url = %self.urls[*i], "handing over a transaction: {e}");
-                    if !pool_answered(&e) {
+                    if !e.pool_answered() {
                         others[*i] = None;
                     }
                 }
@@ -423,7 +416,8 @@ async fn batches(
                 Ok(signed) => subxt
                     .submit_encoded_then(signed.clone())
                     .await
-                    .map(|finalized| (signed, finalized)),
+                    .map(|finalized| (signed, finalized))
+                    .map_err(|e| e.to_string()),
                 Err(e) => Err(e),
             };
             let outcome = match submitted {
@@ -484,7 +478,7 @@ fn settle(batch: Vec<Waiting>, included: Included) {
 
 #[cfg(test)]
 mod tests {
-    use super::{pool_answered, settle, Included, Nonces, Waiting};
+    use super::{settle, Included, Nonces, Waiting};
     use entropy_register_client::backend::DispatchFailure;
     use entropy_register_core::types::{AccountId32, BoundedVec, ConfirmRegisterArgs};
 
@@ -531,16 +525,6 @@ mod tests {
             .remove(0)
             .unwrap_err()
             .contains("2 outcomes for a batch of 3"));
-    }
-
-    #[test]
-    fn a_pools_answer_is_told_from_a_broken_connection() {
-        assert!(pool_answered(
-            "Rpc error (ErrorObject { code: ServerError(1013), message: \"Transaction Already Imported\" } (1013))"
-        ));
-        assert!(pool_answered("invalid (1010)"));
-        assert!(!pool_answered("background task closed: restart needed"));
-        assert!(!pool_answered("error 1010 without the parentheses"));
     }
 
     #[test]
