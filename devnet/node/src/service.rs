@@ -106,10 +106,52 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
     })
 }
 
+/// Puts the session keys of the secret URI `suri` (`//Alice`, or what `--session-seed` gives)
+/// into the keystore, in memory: the Aura key (sr25519) and the GRANDPA key (ed25519), each
+/// kept as the seed its derivation ends in, not as the URI.
+///
+/// Why not `Configuration::dev_key_seed` as such: the keystore keeps the string it was given and
+/// parses it again at every signature, and parsing `//Alice` derives the dev phrase's seed
+/// (PBKDF2, 2048 rounds of HMAC-SHA-512). Measured with perf on an idle four-validator devnet in
+/// 1 s slots (dev profile): that took most of each node's CPU for Aura's and GRANDPA's
+/// signatures, ~95% of the machine's 2 cores for the four nodes. A hex seed is read directly.
+fn insert_session_keys(
+    keystore: &sp_keystore::KeystorePtr,
+    suri: &str,
+) -> Result<(), ServiceError> {
+    use sp_core::crypto::{key_types, Pair};
+    let bad = |e| ServiceError::Other(format!("session seed {suri:?}: {e:?}"));
+    let hex = |seed: &[u8]| {
+        let digits: String = seed.iter().map(|b| format!("{b:02x}")).collect();
+        format!("0x{digits}")
+    };
+    let (aura, aura_seed) =
+        sp_core::sr25519::Pair::from_string_with_seed(suri, None).map_err(bad)?;
+    let (grandpa, grandpa_seed) =
+        sp_core::ed25519::Pair::from_string_with_seed(suri, None).map_err(bad)?;
+    // A URI that ends in a soft derivation has no seed: it is kept as given (parsed each time).
+    let aura_seed = aura_seed.map_or_else(|| suri.to_string(), |s| hex(&s));
+    let grandpa_seed = grandpa_seed.map_or_else(|| suri.to_string(), |s| hex(&s));
+    let kept_aura = keystore
+        .sr25519_generate_new(key_types::AURA, Some(&aura_seed))
+        .map_err(|e| ServiceError::Other(e.to_string()))?;
+    let kept_grandpa = keystore
+        .ed25519_generate_new(key_types::GRANDPA, Some(&grandpa_seed))
+        .map_err(|e| ServiceError::Other(e.to_string()))?;
+    if kept_aura != aura.public() || kept_grandpa != grandpa.public() {
+        return Err(ServiceError::Other(format!(
+            "session seed {suri:?}: the keys kept differ from the URI's"
+        )));
+    }
+    Ok(())
+}
+
 /// Builds and starts the full node.
 pub fn new_full<Network: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
-    config: Configuration,
+    mut config: Configuration,
 ) -> Result<TaskManager, ServiceError> {
+    // Handled here rather than by the service (`insert_session_keys`).
+    let session_seed = config.dev_key_seed.take();
     let sc_service::PartialComponents {
         client,
         backend,
@@ -120,6 +162,9 @@ pub fn new_full<Network: sc_network::NetworkBackend<Block, <Block as BlockT>::Ha
         transaction_pool,
         other: (block_import, grandpa_link),
     } = new_partial(&config)?;
+    if let Some(suri) = &session_seed {
+        insert_session_keys(&keystore_container.keystore(), suri)?;
+    }
 
     let mut net_config = sc_network::config::FullNetworkConfiguration::<
         Block,
