@@ -112,40 +112,54 @@ impl Clock for NativeIo {
     }
 }
 
-/// Transfers `amount` from `from` to each of `to`, submitted right after each other with
-/// consecutive nonces (so they share a block), and waits for all of them.
+/// Most transfers in one `Utility.batch_all` of [`fund`].
+pub const TRANSFERS_PER_BATCH: usize = 100;
+
+/// Transfers `amount` from `from` to each of `to` and waits until all are finalized: one
+/// `Utility.batch_all` per [`TRANSFERS_PER_BATCH`] accounts, submitted one after the other
+/// with consecutive nonces. (One transaction per account was dropped by the pool at 500
+/// accounts after earlier rounds; five batches are five transactions.)
 pub async fn fund(
     chain: &SubxtChain,
     from: &Sr25519Pair,
     to: &[AccountId32],
     amount: u128,
 ) -> Result<(), String> {
+    let (pallet, call) = chain
+        .call_index("Balances", "transfer_keep_alive")
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("the runtime has no Balances.transfer_keep_alive")?;
     let nonce = chain
         .account_nonce(&from.account())
         .await
         .map_err(|e: ChainError| e.to_string())?;
-    // Submitted one after the other in nonce order (no transfer waits in the pool for an
-    // earlier one), then all followed at once.
-    let mut transfers = Vec::with_capacity(to.len());
+    let mut batches = Vec::new();
     let mut unfollowed = Vec::new();
-    for (i, a) in to.iter().enumerate() {
-        let call = Call {
-            pallet: "Balances",
-            name: "transfer_keep_alive",
-            args: codec::Encode::encode(&TransferArgs { dest: *a, amount }),
+    for (i, chunk) in to.chunks(TRANSFERS_PER_BATCH).enumerate() {
+        let mut args = Vec::new();
+        codec::Encode::encode_to(&codec::Compact(chunk.len() as u32), &mut args);
+        for a in chunk {
+            args.extend_from_slice(&[pallet, call]);
+            codec::Encode::encode_to(&TransferArgs { dest: *a, amount }, &mut args);
+        }
+        let batch = Call {
+            pallet: reads::UTILITY,
+            name: "batch_all",
+            args,
         };
         match chain
-            .submit_signed_then(&call, from, Some(nonce + i as u64))
+            .submit_signed_then(&batch, from, Some(nonce + i as u64))
             .await
         {
-            Ok(included) => transfers.push(included),
+            Ok(included) => batches.push(included),
             // The pool holds this very transaction: a submission the RPC connection sent again
-            // under load (seen at 500). It cannot be followed; its balance is checked below.
-            Err(e) if e.already_imported() => unfollowed.push(*a),
+            // under load. It cannot be followed; the balances are checked below.
+            Err(e) if e.already_imported() => unfollowed.extend_from_slice(chunk),
             Err(e) => return Err(e.to_string()),
         }
     }
-    futures::future::try_join_all(transfers).await?;
+    futures::future::try_join_all(batches).await?;
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     for a in unfollowed {
         loop {

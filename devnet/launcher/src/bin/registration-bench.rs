@@ -1,5 +1,6 @@
 //! Registration benchmark against a freshly launched devnet (four validators, Aura + GRANDPA):
-//! registers 1, 10 and 50 accounts whose `register` calls land in the same block, and prints
+//! registers 1, 10 and 50 accounts (or the counts given, e.g. `1,10,50,100,200,500`) whose
+//! `register` calls are submitted right after a block, and prints
 //! how many blocks after inclusion N each became `Registered`, how many blocks had been
 //! authored (best head − N) when that block was seen finalized (min / median / max of each),
 //! the wall time, how many failed, and each server's CPU seconds in the round and peak resident
