@@ -94,6 +94,11 @@ async fn new_user(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCod
     // blocks below are one at a time.
     let mut heads = s.heads.clone();
     let _ = tokio::time::timeout(FINALITY_WAIT, heads.wait_for(|h| h.finalized > n)).await;
+    // The copies of one block are read and judged one after the other: a later copy finds the
+    // block served and is refused without reading the chain again (otherwise each of the V
+    // copies reads `Dkg[N]` and the committee, at the moment the accepted one's DKGs start).
+    let block_lock = s.judging(n, FRESHNESS_WINDOW_BLOCKS + 2);
+    let _judging = block_lock.lock().await;
     let latest = s.chain.at(At::Latest).await.map_err(Refusal::internal)?;
     let waited = received.elapsed();
     let best = latest.number();

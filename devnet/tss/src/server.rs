@@ -45,6 +45,11 @@ pub struct Server {
     pub sessions: Sessions,
     /// Serializes `/user/new` judgements (replay protection).
     pub new_user_lock: tokio::sync::Mutex<()>,
+    /// One lock per block N whose `/user/new` copies are being judged: every validator's
+    /// off-chain worker sends a copy, and they arrive and see finality together; the first reads
+    /// the chain, the others wait for it and find the block served without reading
+    /// ([`Server::judging`]).
+    pub judging: std::sync::Mutex<HashMap<u32, BlockLock>>,
     /// The chain's heads as last read ([`Chain::watch_heads`]).
     pub heads: tokio::sync::watch::Receiver<crate::chain::Heads>,
     /// The server's bounds.
@@ -104,6 +109,16 @@ pub enum RegistrationError {
     },
 }
 
+/// The lock of one block's `/user/new` copies.
+pub type BlockLock = std::sync::Arc<tokio::sync::Mutex<()>>;
+
+/// Block `n`'s lock in `locks`, made if missing; the locks of blocks more than `keep` below `n`
+/// are dropped first.
+fn block_lock(locks: &mut HashMap<u32, BlockLock>, n: u32, keep: u32) -> BlockLock {
+    locks.retain(|&b, _| b.saturating_add(keep) >= n);
+    locks.entry(n).or_default().clone()
+}
+
 /// This server's subgroup and the subgroup's other members: read once for all the
 /// registrations of one accepted `/user/new`.
 pub struct Place {
@@ -114,6 +129,12 @@ pub struct Place {
 }
 
 impl Server {
+    /// The lock of block `n`'s `/user/new` copies; forgets the locks of blocks more than
+    /// `keep` below `n` (none is held for long: a copy holds it while it reads and judges).
+    pub fn judging(&self, n: u32, keep: u32) -> BlockLock {
+        block_lock(&mut self.judging.lock().expect("judging lock"), n, keep)
+    }
+
     /// Stores a new key share under `key` ([`Store::insert_new`]). With the test fault
     /// `fail-share-write` the write fails, as on a full disk, and nothing is stored.
     pub fn store_new_share(&self, key: &str, share: &[u8]) -> Result<(), StoreError> {
@@ -271,5 +292,29 @@ impl Server {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{block_lock, BlockLock};
+    use std::collections::HashMap;
+
+    #[test]
+    fn copies_of_one_block_share_a_lock_and_old_blocks_are_forgotten() {
+        let mut locks: HashMap<u32, BlockLock> = HashMap::new();
+        let a = block_lock(&mut locks, 10, 5);
+        let b = block_lock(&mut locks, 10, 5);
+        assert!(std::sync::Arc::ptr_eq(&a, &b), "one lock per block");
+        let held = a.try_lock().unwrap();
+        assert!(b.try_lock().is_err(), "a second copy waits for the first");
+        drop(held);
+        let other = block_lock(&mut locks, 11, 5);
+        assert!(!std::sync::Arc::ptr_eq(&a, &other));
+        block_lock(&mut locks, 15, 5);
+        assert!(locks.contains_key(&10), "10 + 5 >= 15: kept");
+        block_lock(&mut locks, 16, 5);
+        assert!(!locks.contains_key(&10), "10 + 5 < 16: forgotten");
+        assert_eq!(locks.len(), 3, "11, 15 and 16");
     }
 }

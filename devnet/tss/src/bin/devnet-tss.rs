@@ -64,6 +64,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let server = Arc::new(Server {
         heads,
         new_user_waiting: tokio::sync::Semaphore::new(limits.max_new_user_waiting),
+        judging: Default::default(),
         limits: limits.clone(),
         confirmer: Confirmer::new(chain.clone(), keys.account.clone()),
         keys,
