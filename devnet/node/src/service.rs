@@ -121,15 +121,12 @@ fn insert_session_keys(
 ) -> Result<(), ServiceError> {
     use sp_core::crypto::{key_types, Pair};
     let bad = |e| ServiceError::Other(format!("session seed {suri:?}: {e:?}"));
-    let hex = |seed: &[u8]| {
-        let digits: String = seed.iter().map(|b| format!("{b:02x}")).collect();
-        format!("0x{digits}")
-    };
     let (aura, aura_seed) =
         sp_core::sr25519::Pair::from_string_with_seed(suri, None).map_err(bad)?;
     let (grandpa, grandpa_seed) =
         sp_core::ed25519::Pair::from_string_with_seed(suri, None).map_err(bad)?;
     // A URI that ends in a soft derivation has no seed: it is kept as given (parsed each time).
+    let hex = entropy_register_core::hex::encode_0x;
     let aura_seed = aura_seed.map_or_else(|| suri.to_string(), |s| hex(&s));
     let grandpa_seed = grandpa_seed.map_or_else(|| suri.to_string(), |s| hex(&s));
     let kept_aura = keystore

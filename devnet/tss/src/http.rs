@@ -90,8 +90,8 @@ async fn new_user(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCod
     // The request is judged against finalized state: the off-chain worker of N+1 runs when
     // N+1 is authored, GRANDPA finalizes it some blocks later. Each request waits for that on
     // its own, watching the server's one reading of the heads (requests of different blocks
-    // do not queue behind each other's waits); only the judging and the record of served
-    // blocks below are one at a time.
+    // do not queue behind each other's waits); only the reads and judging of one block's
+    // copies, and the judging and record of served blocks below, are one at a time.
     let mut heads = s.heads.clone();
     let _ = tokio::time::timeout(FINALITY_WAIT, heads.wait_for(|h| h.finalized > n)).await;
     // The copies of one block are read and judged one after the other: a later copy finds the

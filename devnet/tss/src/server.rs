@@ -112,10 +112,16 @@ pub enum RegistrationError {
 /// The lock of one block's `/user/new` copies.
 pub type BlockLock = std::sync::Arc<tokio::sync::Mutex<()>>;
 
-/// Block `n`'s lock in `locks`, made if missing; the locks of blocks more than `keep` below `n`
-/// are dropped first.
-fn block_lock(locks: &mut HashMap<u32, BlockLock>, n: u32, keep: u32) -> BlockLock {
-    locks.retain(|&b, _| b.saturating_add(keep) >= n);
+/// Block `n`'s lock in `locks`, made if missing. Only blocks from `finalized - keep` on keep a
+/// lock: the others are dropped first, and a block below that (a stale request, refused by the
+/// judgement) gets a lock of its own that is not kept. So the table holds at most the blocks
+/// between that floor and the best head, whatever block numbers requests name.
+fn block_lock(locks: &mut HashMap<u32, BlockLock>, n: u32, keep: u32, finalized: u32) -> BlockLock {
+    let floor = finalized.saturating_sub(keep);
+    locks.retain(|&b, _| b >= floor);
+    if n < floor {
+        return BlockLock::default();
+    }
     locks.entry(n).or_default().clone()
 }
 
@@ -129,10 +135,17 @@ pub struct Place {
 }
 
 impl Server {
-    /// The lock of block `n`'s `/user/new` copies; forgets the locks of blocks more than
-    /// `keep` below `n` (none is held for long: a copy holds it while it reads and judges).
+    /// The lock of block `n`'s `/user/new` copies; the locks of blocks more than `keep` below
+    /// the finalized head are forgotten (none is held for long: a copy holds it while it reads
+    /// and judges).
     pub fn judging(&self, n: u32, keep: u32) -> BlockLock {
-        block_lock(&mut self.judging.lock().expect("judging lock"), n, keep)
+        let finalized = self.heads.borrow().finalized;
+        block_lock(
+            &mut self.judging.lock().expect("judging lock"),
+            n,
+            keep,
+            finalized,
+        )
     }
 
     /// Stores a new key share under `key` ([`Store::insert_new`]). With the test fault
@@ -303,18 +316,35 @@ mod tests {
     #[test]
     fn copies_of_one_block_share_a_lock_and_old_blocks_are_forgotten() {
         let mut locks: HashMap<u32, BlockLock> = HashMap::new();
-        let a = block_lock(&mut locks, 10, 5);
-        let b = block_lock(&mut locks, 10, 5);
+        let a = block_lock(&mut locks, 10, 5, 9);
+        let b = block_lock(&mut locks, 10, 5, 9);
         assert!(std::sync::Arc::ptr_eq(&a, &b), "one lock per block");
         let held = a.try_lock().unwrap();
         assert!(b.try_lock().is_err(), "a second copy waits for the first");
         drop(held);
-        let other = block_lock(&mut locks, 11, 5);
+        let other = block_lock(&mut locks, 11, 5, 10);
         assert!(!std::sync::Arc::ptr_eq(&a, &other));
-        block_lock(&mut locks, 15, 5);
-        assert!(locks.contains_key(&10), "10 + 5 >= 15: kept");
-        block_lock(&mut locks, 16, 5);
-        assert!(!locks.contains_key(&10), "10 + 5 < 16: forgotten");
+        block_lock(&mut locks, 15, 5, 15);
+        assert!(locks.contains_key(&10), "10 >= 15 - 5: kept");
+        block_lock(&mut locks, 16, 5, 16);
+        assert!(!locks.contains_key(&10), "10 < 16 - 5: forgotten");
         assert_eq!(locks.len(), 3, "11, 15 and 16");
+    }
+
+    #[test]
+    fn stale_block_numbers_do_not_grow_the_table() {
+        let mut locks: HashMap<u32, BlockLock> = HashMap::new();
+        // Requests naming ever older blocks, the finalized head at 1000.
+        for n in (0..1000).rev() {
+            block_lock(&mut locks, n, 5, 1000);
+        }
+        assert_eq!(locks.len(), 5, "995..=999 and nothing older");
+        assert!(locks.keys().all(|&b| b >= 995));
+        let a = block_lock(&mut locks, 3, 5, 1000);
+        let b = block_lock(&mut locks, 3, 5, 1000);
+        assert!(
+            !std::sync::Arc::ptr_eq(&a, &b),
+            "a stale block's lock is not kept"
+        );
     }
 }
