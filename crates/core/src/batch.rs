@@ -26,11 +26,24 @@ pub const MAX_BATCHED_CONFIRMATIONS: usize = 128;
 pub fn encode_confirmations<'a>(
     confirmations: impl ExactSizeIterator<Item = &'a ConfirmRegisterArgs>,
 ) -> Vec<u8> {
+    encode_calls(
+        (REGISTRY_PALLET_INDEX, CONFIRM_REGISTER_CALL_INDEX),
+        confirmations,
+    )
+}
+
+/// The argument of a `Utility` batch (`Vec<RuntimeCall>`) whose calls are all the call at
+/// `(pallet, call)` index, one per item of `args` (each item SCALE-encoded as that call's
+/// arguments).
+pub fn encode_calls<A: Encode>(
+    (pallet, call): (u8, u8),
+    args: impl ExactSizeIterator<Item = A>,
+) -> Vec<u8> {
     let mut out = Vec::new();
-    Compact(confirmations.len() as u32).encode_to(&mut out);
-    for c in confirmations {
-        out.extend_from_slice(&[REGISTRY_PALLET_INDEX, CONFIRM_REGISTER_CALL_INDEX]);
-        c.encode_to(&mut out);
+    Compact(args.len() as u32).encode_to(&mut out);
+    for a in args {
+        out.extend_from_slice(&[pallet, call]);
+        a.encode_to(&mut out);
     }
     out
 }
@@ -85,6 +98,13 @@ mod tests {
         );
         assert_eq!(decode_confirmations(&bytes), all);
         assert_eq!(decode_confirmations(&encode_confirmations([].iter())), []);
+    }
+
+    #[test]
+    fn a_batch_of_other_calls_has_their_index_before_each_argument() {
+        let bytes = encode_calls((10, 3), [7u32, 8].into_iter());
+        assert_eq!(bytes, [2 << 2, 10, 3, 7, 0, 0, 0, 10, 3, 8, 0, 0, 0]);
+        assert_eq!(decode_confirmations(&bytes), [], "not confirmations");
     }
 
     #[test]

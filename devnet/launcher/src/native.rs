@@ -137,16 +137,13 @@ pub async fn fund(
     let mut batches = Vec::new();
     let mut unfollowed = Vec::new();
     for (i, chunk) in to.chunks(TRANSFERS_PER_BATCH).enumerate() {
-        let mut args = Vec::new();
-        codec::Encode::encode_to(&codec::Compact(chunk.len() as u32), &mut args);
-        for a in chunk {
-            args.extend_from_slice(&[pallet, call]);
-            codec::Encode::encode_to(&TransferArgs { dest: *a, amount }, &mut args);
-        }
         let batch = Call {
             pallet: reads::UTILITY,
             name: "batch_all",
-            args,
+            args: entropy_register_core::batch::encode_calls(
+                (pallet, call),
+                chunk.iter().map(|&dest| TransferArgs { dest, amount }),
+            ),
         };
         match chain
             .submit_signed_then(&batch, from, Some(nonce + i as u64))
