@@ -17,7 +17,10 @@ use subxt::utils::Era;
 use subxt::utils::MultiSignature;
 use subxt::OnlineClient;
 
+use crate::kept::{KeptBlock, KeptBlocks};
 use crate::{DevnetConfig, RawCall};
+
+type H256 = subxt::config::substrate::H256;
 
 type AtBlock = subxt::client::ClientAtBlock<
     DevnetConfig,
@@ -106,6 +109,15 @@ async fn next_index(
     .map_err(unreachable)
 }
 
+/// A JSON header's block number (`"number": "0x1a"`).
+fn header_number(header: &serde_json::Value) -> Result<u32, ChainError> {
+    header
+        .get("number")
+        .and_then(|n| n.as_str())
+        .and_then(|n| u32::from_str_radix(n.strip_prefix("0x")?, 16).ok())
+        .ok_or_else(|| unreachable(format!("a header without a block number: {header}")))
+}
+
 fn unreachable(e: impl std::fmt::Display) -> ChainError {
     ChainError::Unreachable(e.to_string())
 }
@@ -116,23 +128,16 @@ fn unreachable(e: impl std::fmt::Display) -> ChainError {
 pub struct SubxtChain {
     api: OnlineClient<DevnetConfig>,
     rpc: subxt::rpcs::RpcClient,
-    /// The finalized head as last read, with the storage values read at it: reused while the
-    /// node's finalized head has the same hash ([`SubxtChain::current`]).
-    finalized: std::sync::Arc<std::sync::Mutex<Option<(AtBlock, Reads)>>>,
+    /// What was read at each block, by hash, shared by every reader of this connection
+    /// ([`crate::kept`]).
+    kept: std::sync::Arc<KeptBlocks<AtBlock>>,
 }
-
-/// Storage values read at one finalized block, by key (a finalized block's state never
-/// changes, so a value read once answers every later read at that block).
-type Reads = std::sync::Arc<std::sync::Mutex<std::collections::HashMap<Vec<u8>, Option<Vec<u8>>>>>;
-
-/// Most storage values kept for one finalized block (reads beyond it go to the node).
-pub const MAX_KEPT_READS: usize = 4096;
 
 /// The state at one block.
 pub struct SubxtState {
     at: AtBlock,
-    /// For the finalized head: the values already read at it.
-    reads: Option<Reads>,
+    /// What this connection read at the block before.
+    kept: std::sync::Arc<KeptBlock<AtBlock>>,
 }
 
 impl SubxtChain {
@@ -148,7 +153,7 @@ impl SubxtChain {
         Ok(SubxtChain {
             api,
             rpc,
-            finalized: Default::default(),
+            kept: Default::default(),
         })
     }
 
@@ -172,11 +177,7 @@ impl ChainState for SubxtState {
     }
 
     async fn storage(&self, key: Vec<u8>) -> Result<Option<Vec<u8>>, ChainError> {
-        if let Some(kept) = self
-            .reads
-            .as_ref()
-            .and_then(|r| r.lock().ok()?.get(&key).cloned())
-        {
+        if let Some(kept) = self.kept.read(&key) {
             return Ok(kept);
         }
         let value = match self.at.storage().fetch_raw(key.clone()).await {
@@ -184,39 +185,45 @@ impl ChainState for SubxtState {
             Err(subxt::error::StorageError::NoValueFound) => None,
             Err(e) => return Err(unreachable(e)),
         };
-        if let Some(Ok(mut r)) = self.reads.as_ref().map(|r| r.lock()) {
-            if r.len() < MAX_KEPT_READS {
-                r.insert(key, value.clone());
-            }
-        }
+        self.kept.keep_read(key, value.clone());
         Ok(value)
     }
 
     async fn events(&self) -> Result<Vec<RawEvent>, ChainError> {
-        let events = self.at.events().fetch().await.map_err(unreachable)?;
-        Ok(events
-            .iter()
-            .flatten()
-            .map(|e| RawEvent {
-                pallet: e.pallet_name().to_string(),
-                name: e.event_name().to_string(),
-                fields: e.field_bytes().to_vec(),
+        self.kept
+            .events
+            .get_or_fetch(|| async {
+                let events = self.at.events().fetch().await.map_err(unreachable)?;
+                Ok(events
+                    .iter()
+                    .flatten()
+                    .map(|e| RawEvent {
+                        pallet: e.pallet_name().to_string(),
+                        name: e.event_name().to_string(),
+                        fields: e.field_bytes().to_vec(),
+                    })
+                    .collect())
             })
-            .collect())
+            .await
     }
 
     async fn extrinsics(&self) -> Result<Vec<RawExtrinsic>, ChainError> {
-        let xts = self.at.extrinsics().fetch().await.map_err(unreachable)?;
-        Ok(xts
-            .iter()
-            .flatten()
-            .map(|x| RawExtrinsic {
-                pallet: x.pallet_name().to_string(),
-                call: x.call_name().to_string(),
-                address: x.address_bytes().map(|a| a.to_vec()),
-                args: x.call_data_field_bytes().to_vec(),
+        self.kept
+            .extrinsics
+            .get_or_fetch(|| async {
+                let xts = self.at.extrinsics().fetch().await.map_err(unreachable)?;
+                Ok(xts
+                    .iter()
+                    .flatten()
+                    .map(|x| RawExtrinsic {
+                        pallet: x.pallet_name().to_string(),
+                        call: x.call_name().to_string(),
+                        address: x.address_bytes().map(|a| a.to_vec()),
+                        args: x.call_data_field_bytes().to_vec(),
+                    })
+                    .collect())
             })
-            .collect())
+            .await
     }
 }
 
@@ -271,36 +278,56 @@ impl Chain for SubxtChain {
     type State = SubxtState;
 
     async fn finalized(&self) -> Result<SubxtState, ChainError> {
-        let (at, reads) = self.current_with_reads().await.map_err(unreachable)?;
-        Ok(SubxtState {
-            at,
-            reads: Some(reads),
-        })
+        self.current_state().await.map_err(unreachable)
     }
 
     async fn at(&self, number: u32) -> Result<SubxtState, ChainError> {
-        let at = self.api.at_block(number).await.map_err(unreachable)?;
-        Ok(SubxtState { at, reads: None })
+        // The number's block may change until it is final: its hash is asked every time,
+        // what was read at that hash is kept.
+        let hash: Option<H256> = self
+            .rpc
+            .request("chain_getBlockHash", subxt::rpcs::rpc_params![number])
+            .await
+            .map_err(unreachable)?;
+        let hash = hash.ok_or_else(|| unreachable(format!("the node has no block {number}")))?;
+        let kept = self.kept.block(hash.0);
+        let at = kept
+            .at
+            .get_or_fetch(|| self.api.at_block_hash_and_number(hash, u64::from(number)))
+            .await
+            .map_err(unreachable)?;
+        Ok(SubxtState { at, kept })
     }
 
     async fn follow(&self, after: u32, which: WaitFor) -> Result<Blocks, ChainError> {
-        let blocks = match which {
-            WaitFor::InBlock => self.api.stream_best_blocks().await,
-            WaitFor::Finalized => self.api.stream_blocks().await,
-        }
-        .map_err(unreachable)?;
+        // The node's header subscription itself: subxt's block streams first read the
+        // finalized head's runtime version (a runtime call) for every new stream, one per
+        // registration followed.
+        let (subscribe, unsubscribe) = match which {
+            WaitFor::InBlock => ("chain_subscribeNewHeads", "chain_unsubscribeNewHeads"),
+            WaitFor::Finalized => (
+                "chain_subscribeFinalizedHeads",
+                "chain_unsubscribeFinalizedHeads",
+            ),
+        };
+        let headers = self
+            .rpc
+            .subscribe::<serde_json::Value>(subscribe, subxt::rpcs::rpc_params![], unsubscribe)
+            .await
+            .map_err(unreachable)?;
         let mut next = after + 1;
         Ok(Box::pin(
-            blocks
-                .map(move |b| match b {
-                    Ok(b) => {
-                        let n = b.number() as u32;
-                        let from = next;
-                        next = next.max(n + 1);
-                        (from..=n).map(Ok).collect::<Vec<_>>()
-                    }
-                    Err(e) => vec![Err(unreachable(e))],
-                })
+            headers
+                .map(
+                    move |h| match h.map_err(unreachable).and_then(|h| header_number(&h)) {
+                        Ok(n) => {
+                            let from = next;
+                            next = next.max(n + 1);
+                            (from..=n).map(Ok).collect::<Vec<_>>()
+                        }
+                        Err(e) => vec![Err(e)],
+                    },
+                )
                 .flat_map(futures::stream::iter),
         ))
     }
@@ -442,35 +469,22 @@ impl SubxtChain {
     /// The finalized head's client (state, metadata, transactions). subxt's `at_current_block`
     /// costs three requests, one of them a runtime call (`Core_version`, to pick the block's
     /// metadata); here only the finalized head's hash is asked for when that block was read
-    /// before, and the storage values read at it are kept for the next reads there
-    /// ([`MAX_KEPT_READS`]). Measured on the devnet: a server taking 100 forwarded shares spent
-    /// ~0.8 s of each ~1.7 s request in `at_current_block`, its node busy answering those
-    /// runtime calls.
+    /// before, and what was read at it is kept ([`crate::kept`]). Measured on the devnet: a
+    /// server taking 100 forwarded shares spent ~0.8 s of each ~1.7 s request in
+    /// `at_current_block`, its node busy answering those runtime calls.
     async fn current(&self) -> Result<AtBlock, subxt::error::Error> {
-        Ok(self.current_with_reads().await?.0)
+        Ok(self.current_state().await?.at)
     }
 
-    /// [`SubxtChain::current`] and the storage values already read at that block.
-    async fn current_with_reads(&self) -> Result<(AtBlock, Reads), subxt::error::Error> {
-        let hash: subxt::config::substrate::H256 = self
+    /// [`SubxtChain::current`] with what was already read at that block.
+    async fn current_state(&self) -> Result<SubxtState, subxt::error::Error> {
+        let hash: H256 = self
             .rpc
             .request("chain_getFinalizedHead", subxt::rpcs::rpc_params![])
             .await?;
-        let cached = self.finalized.lock().ok().and_then(|c| c.clone());
-        if let Some(kept) = cached.filter(|(at, _)| at.block_hash() == hash) {
-            return Ok(kept);
-        }
-        let fresh = (self.api.at_block(hash).await?, Reads::default());
-        if let Ok(mut c) = self.finalized.lock() {
-            match c.as_ref() {
-                // Another read of the same block got there first: share its values.
-                Some(kept) if kept.0.block_hash() == hash => return Ok(kept.clone()),
-                // Never back: a slower read of an older head does not replace a newer one.
-                Some(kept) if kept.0.block_number() > fresh.0.block_number() => {}
-                _ => *c = Some(fresh.clone()),
-            }
-        }
-        Ok(fresh)
+        let kept = self.kept.block(hash.0);
+        let at = kept.at.get_or_fetch(|| self.api.at_block(hash)).await?;
+        Ok(SubxtState { at, kept })
     }
 
     /// The number of the node's best block (`chain_getHeader`; not necessarily final).
@@ -482,7 +496,7 @@ impl SubxtChain {
             .map_err(unreachable)?;
         header["number"]
             .as_str()
-            .and_then(|n| u32::from_str_radix(n.trim_start_matches("0x"), 16).ok())
+            .and_then(|n| u32::from_str_radix(n.strip_prefix("0x")?, 16).ok())
             .ok_or_else(|| unreachable(format!("a header without a block number: {header}")))
     }
 
@@ -644,7 +658,7 @@ impl SubxtChain {
 
 #[cfg(test)]
 mod tests {
-    use super::SubmitError;
+    use super::{header_number, SubmitError};
     use subxt::error::{BackendError, ExtrinsicError, RpcError, TransactionStatusError};
 
     fn rpc(code: i32, data: Option<&str>) -> ExtrinsicError {
@@ -656,6 +670,20 @@ mod tests {
         ExtrinsicError::ErrorSubmittingTransaction(BackendError::Rpc(RpcError::ClientError(
             subxt::rpcs::Error::User(user),
         )))
+    }
+
+    #[test]
+    fn a_header_number_is_read_from_its_hex() {
+        let n = |v: serde_json::Value| header_number(&v).ok();
+        assert_eq!(
+            n(serde_json::json!({"number": "0x1a", "parentHash": "0x00"})),
+            Some(26)
+        );
+        assert_eq!(n(serde_json::json!({"number": "0x0"})), Some(0));
+        assert_eq!(n(serde_json::json!({"number": "26"})), None);
+        assert_eq!(n(serde_json::json!({"number": 26})), None);
+        assert_eq!(n(serde_json::json!({"number": "0xzz"})), None);
+        assert_eq!(n(serde_json::json!({})), None);
     }
 
     #[test]

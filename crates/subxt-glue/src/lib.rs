@@ -5,6 +5,7 @@
 //! exists.
 
 pub mod chain;
+pub mod kept;
 pub use chain::{Included, SubmitError, SubxtChain, SubxtState};
 
 use std::collections::HashMap;
