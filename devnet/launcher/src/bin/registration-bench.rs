@@ -26,6 +26,9 @@ use entropy_register_core::types::*;
 
 const UNIT: u128 = 10_000_000_000;
 
+const USAGE: &str =
+    "usage: registration-bench [counts, e.g. 1,10,50,100,200,500] [block ms] [--without-test-signature]";
+
 /// Each server's CPU seconds spent between two readings and its peak resident memory.
 fn usage(before: &[(String, Option<ProcUsage>)], after: &[(String, Option<ProcUsage>)]) -> String {
     after
@@ -50,11 +53,29 @@ async fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let without_test_signature = args.iter().any(|a| a == "--without-test-signature");
     args.retain(|a| a != "--without-test-signature");
-    let counts: Vec<usize> = args
-        .first()
-        .map(|s| s.split(',').map(|n| n.parse().expect("a count")).collect())
-        .unwrap_or_else(|| vec![1, 10, 50]);
-    let block_ms: u64 = args.get(1).map(|s| s.parse().expect("ms")).unwrap_or(1000);
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("{USAGE}");
+        return;
+    }
+    let bad_args = |why: &str| -> ! {
+        eprintln!("registration-bench: {why}\n{USAGE}");
+        std::process::exit(2)
+    };
+    let counts: Vec<usize> = match args.first() {
+        Some(s) => s
+            .split(',')
+            .map(|n| match n.parse() {
+                Ok(k) if k > 0 => k,
+                _ => bad_args(&format!("{n:?} is not a positive count")),
+            })
+            .collect(),
+        None => vec![1, 10, 50],
+    };
+    let block_ms: u64 = match args.get(1).map(|s| s.parse()) {
+        None => 1000,
+        Some(Ok(ms)) if ms > 0 => ms,
+        Some(_) => bad_args(&format!("{:?} is not a slot length in ms", args[1])),
+    };
     let exe = std::env::current_exe().unwrap();
     // The bench is a bin of the launcher crate: its own folder is the profile folder
     // (target/release), where the servers are; the node may be in the sibling debug folder.
