@@ -494,10 +494,7 @@ impl SubxtChain {
             .request("chain_getHeader", subxt::rpcs::rpc_params![])
             .await
             .map_err(unreachable)?;
-        header["number"]
-            .as_str()
-            .and_then(|n| u32::from_str_radix(n.strip_prefix("0x")?, 16).ok())
-            .ok_or_else(|| unreachable(format!("a header without a block number: {header}")))
+        header_number(&header)
     }
 
     /// The account's next nonce as the node sees it (pool included).
