@@ -51,8 +51,9 @@ fn status(code: u16) -> StatusCode {
     StatusCode::from_u16(code).expect("the core's statuses are valid")
 }
 
-/// How long `/user/new` waits for the off-chain worker's block N+1 to be finalized before it
-/// judges the request (which then counts as stale). Below the off-chain worker's HTTP deadline
+/// How long `/user/new` waits for block N to be finalized (and, when the committee must be read
+/// in the off-chain worker's block N+1, for N+1) before it judges the request (which then
+/// counts as stale). Below the off-chain worker's HTTP deadline
 /// (`pallet_propagation::POST_DEADLINE_MS`).
 pub const FINALITY_WAIT: Duration = Duration::from_secs(40);
 
@@ -67,6 +68,7 @@ async fn new_user(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCod
     }
     let n = msg.block_number;
     let received = std::time::Instant::now();
+    let deadline = tokio::time::Instant::now() + FINALITY_WAIT;
     // Bounded: each request below waits for finality on its own.
     let _waiting = s.new_user_waiting.try_acquire().map_err(|_| {
         Refusal::new(
@@ -87,61 +89,80 @@ async fn new_user(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCod
         }
         .into());
     }
-    // The request is judged against finalized state: the off-chain worker of N+1 runs when
-    // N+1 is authored, GRANDPA finalizes it some blocks later. Each request waits for that on
-    // its own, watching the server's one reading of the heads (requests of different blocks
-    // do not queue behind each other's waits); only the reads and judging of one block's
-    // copies, and the judging and record of served blocks below, are one at a time.
-    let mut heads = s.heads.clone();
-    let _ = tokio::time::timeout(FINALITY_WAIT, heads.wait_for(|h| h.finalized > n)).await;
+    // The request is judged against finalized state. `Dkg[N]` is complete once block N is
+    // (nothing after N writes it), so the server waits only until GRANDPA has finalized N and
+    // its node has N+1 (the off-chain worker's block), not until N+1 is final: the committee is
+    // read in N's state too, and only if that differs from the request's (a server's sync
+    // status or keys changed in N+1 itself) is it read again in N+1 once N+1 is final. Each
+    // request waits on its own, watching the server's one reading of the heads (requests of
+    // different blocks do not queue behind each other's waits); only the reads and judging of
+    // one block's copies, and the judging and record of served blocks below, are one at a time.
+    wait_for_heads(&s, deadline, |h| h.finalized >= n && h.best > n).await;
     // The copies of one block are read and judged one after the other: a later copy finds the
     // block served and is refused without reading the chain again (otherwise each of the V
     // copies reads `Dkg[N]` and the committee, at the moment the accepted one's DKGs start).
     let block_lock = s.judging(n, FRESHNESS_WINDOW_BLOCKS + 2);
     let _judging = block_lock.lock().await;
-    let latest = s.chain.at(At::Latest).await.map_err(Refusal::internal)?;
-    let waited = received.elapsed();
-    let best = latest.number();
-    // Dkg[N] and the committee as the chain saw them in the off-chain worker's block N+1, read
-    // outside the lock (requests of different blocks read at the same time) and not for a
-    // block already served (every validator's off-chain worker sends a copy).
-    let fresh = best > n && best <= n + 1 + FRESHNESS_WINDOW_BLOCKS;
-    let (onchain, committee) = if fresh && !served_blocks(&s)?.contains(n) {
-        let state = if best == n + 1 {
-            latest
+    let mut committee_at = None;
+    let (verdict, finalized, mut served, _guard) = loop {
+        let latest = s.chain.at(At::Latest).await.map_err(Refusal::internal)?;
+        let finalized = latest.number();
+        // Freshness counts from the node's best block once N is final (before that the
+        // request cannot be judged, and counts as stale).
+        let best = if finalized >= n {
+            finalized.max(s.heads.borrow().best)
         } else {
-            s.chain
-                .at(At::Block(n + 1))
-                .await
-                .map_err(Refusal::internal)?
+            finalized
         };
-        let (onchain, committee) = futures::join!(
-            state.dkg_accounts(n),
-            state.committee(InclusionBlock(n).committee_block())
-        );
-        let committee: Vec<ValidatorInfo> = committee
-            .map_err(Refusal::internal)?
-            .iter()
-            .map(ValidatorInfo::from)
-            .collect();
-        (Some(onchain.map_err(Refusal::internal)?), Some(committee))
-    } else {
-        (None, None)
+        let fresh = best > n && best <= n + 1 + FRESHNESS_WINDOW_BLOCKS;
+        // Dkg[N] and the committee as the finalized chain holds them, read outside the lock
+        // (requests of different blocks read at the same time) and not for a block already
+        // served (every validator's off-chain worker sends a copy). N+1's state when it is
+        // final (what the off-chain worker saw), else N's.
+        let view = committee_at.unwrap_or(if finalized > n { n + 1 } else { n });
+        let read = if fresh && !served_blocks(&s)?.contains(n) {
+            let state = if finalized == view {
+                latest
+            } else {
+                s.chain
+                    .at(At::Block(view))
+                    .await
+                    .map_err(Refusal::internal)?
+            };
+            Some(judged_facts(&state, n).await?)
+        } else {
+            None
+        };
+        let guard = s.new_user_lock.lock().await;
+        let served = served_blocks(&s)?;
+        let facts = NewUserFacts {
+            own_tss_account: s.account().0,
+            already_served: served.contains(n),
+            best_block: best,
+            onchain_accounts: read.as_ref().map(|(a, _)| a.as_slice()),
+            expected_committee: read.as_ref().map(|(_, c)| c.as_slice()),
+            freshness_window: FRESHNESS_WINDOW_BLOCKS,
+        };
+        match judge(&msg, &facts) {
+            Err(NewUserRejection::CommitteeMismatch { .. }) if view == n => {
+                drop(guard);
+                tracing::info!(
+                    block = n,
+                    "the committee in N's state differs from the request's: judging again in N+1's"
+                );
+                wait_for_heads(&s, deadline, |h| h.finalized > n).await;
+                committee_at = Some(n + 1);
+            }
+            verdict => {
+                let verdict = verdict.map_err(|e| {
+                    tracing::warn!(block = n, "refused /user/new: {e}");
+                    e
+                })?;
+                break (verdict, finalized, served, guard);
+            }
+        }
     };
-    let _guard = s.new_user_lock.lock().await;
-    let mut served = served_blocks(&s)?;
-    let facts = NewUserFacts {
-        own_tss_account: s.account().0,
-        already_served: served.contains(n),
-        best_block: best,
-        onchain_accounts: onchain.as_deref(),
-        expected_committee: committee.as_deref(),
-        freshness_window: FRESHNESS_WINDOW_BLOCKS,
-    };
-    let verdict = judge(&msg, &facts).map_err(|e| {
-        tracing::warn!(block = n, "refused /user/new: {e}");
-        e
-    })?;
+    let waited = received.elapsed();
     let answer = status(api::new_user_status(&verdict));
     match verdict {
         NewUserVerdict::NothingToDo | NewUserVerdict::NotInCommittee => Ok(answer),
@@ -151,7 +172,8 @@ async fn new_user(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCod
             // Read once for the block's registrations (before the block counts as served: a
             // failed read leaves the request to be sent again).
             let place = Arc::new(s.place().await.map_err(Refusal::internal)?);
-            served.record(block.0, best);
+            // Forgets only blocks stale for the finalized head (the node's best can go back).
+            served.record(block.0, finalized);
             s.store
                 .replace(SERVED_BLOCKS_KEY, &served.to_bytes())
                 .map_err(Refusal::internal)?;
@@ -184,6 +206,33 @@ fn served_blocks(s: &Server) -> Result<ServedBlocks, Refusal> {
             .ok_or_else(|| Refusal::internal("the record of served blocks is unreadable")),
         None => Ok(ServedBlocks::default()),
     }
+}
+
+/// Waits (until `deadline` at most) for the server's reading of the heads to satisfy `ready`.
+async fn wait_for_heads(
+    s: &Server,
+    deadline: tokio::time::Instant,
+    ready: impl FnMut(&crate::chain::Heads) -> bool,
+) {
+    let mut heads = s.heads.clone();
+    let _ = tokio::time::timeout_at(deadline, heads.wait_for(ready)).await;
+}
+
+/// `Dkg[N]` and the committee of N's registrations (rotation index N+1) in `state`.
+async fn judged_facts(
+    state: &crate::chain::ChainAt,
+    n: u32,
+) -> Result<(Vec<Vec<u8>>, Vec<ValidatorInfo>), Refusal> {
+    let (onchain, committee) = futures::join!(
+        state.dkg_accounts(n),
+        state.committee(InclusionBlock(n).committee_block())
+    );
+    let committee = committee
+        .map_err(Refusal::internal)?
+        .iter()
+        .map(ValidatorInfo::from)
+        .collect();
+    Ok((onchain.map_err(Refusal::internal)?, committee))
 }
 
 /// `POST /user/receive_key`: a subgroup peer forwards a share (§4.8).

@@ -19,7 +19,7 @@ use crate::transport::{self, FrameIo};
 
 /// How long a session waits for all its parties to connect. The reference waits 20 s
 /// (`SETUP_TIMEOUT_SECONDS`); here each committee member judges `/user/new` once its own node
-/// has finalized block N+1, so members may open their sessions up to
+/// has finalized block N (and sometimes N+1), so members may open their sessions up to
 /// [`FINALITY_WAIT`](crate::http::FINALITY_WAIT) apart (16 s apart seen at 500 registrations in
 /// one round, where 20 s lost registrations): the window covers that wait.
 pub const SETUP_TIMEOUT: Duration = Duration::from_secs(40);

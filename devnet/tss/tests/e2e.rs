@@ -647,7 +647,7 @@ async fn abandoned_registration_left_nothing(
     ctx: &Ctx,
     (account, n, since): (AccountId32, u32, std::time::Instant),
 ) {
-    // The committee opens its session once block N+1 is finalized (a few blocks after the
+    // The committee opens its session once block N is finalized (a block or more after the
     // inclusion seen here), then waits SETUP_TIMEOUT for the user. Wait at least that long, then
     // allow for the finality wait: past that the session must have ended and been logged.
     let wait = devnet_tss::sessions::SETUP_TIMEOUT + Duration::from_secs(5);

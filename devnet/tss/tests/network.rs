@@ -321,9 +321,10 @@ async fn one_validator_down(net: &mut Net) {
 }
 
 /// A committee member's server stops when the client learns the committee (the servers' DKG
-/// starts only once N+1 is finalized, later): the registration ends in `Timeout` within its
-/// `timeoutBlocks`, the other member holds no receipt and closes its session; with the server
-/// back, `prune_registration` and a new `register` of the same account succeed.
+/// starts only once N is finalized and N+1 authored, later): the registration ends in
+/// `Timeout` within its `timeoutBlocks`, the other member holds no receipt and closes its
+/// session; with the server back, `prune_registration` and a new `register` of the same account
+/// succeed.
 async fn server_down_during_dkg(net: &mut Net) {
     let user = fresh("server-down");
     let account = user.account();
