@@ -850,16 +850,19 @@ async fn rpc(
         method: method.into(),
         why,
     };
-    let answer: serde_json::Value = http
+    let response = http
         .post(url)
         .json(&json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}))
         .timeout(Duration::from_secs(10))
         .send()
         .await
-        .map_err(|e| err(e.to_string()))?
-        .json()
-        .await
         .map_err(|e| err(e.to_string()))?;
+    let status = response.status();
+    let body = response.bytes().await.map_err(|e| err(e.to_string()))?;
+    let answer: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
+        let start = String::from_utf8_lossy(&body[..body.len().min(120)]).into_owned();
+        err(format!("HTTP {status}, not a JSON-RPC answer ({e}): {start:?}"))
+    })?;
     if let Some(e) = answer.get("error") {
         return Err(err(e.to_string()));
     }
