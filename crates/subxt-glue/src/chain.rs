@@ -300,34 +300,18 @@ impl Chain for SubxtChain {
     }
 
     async fn follow(&self, after: u32, which: WaitFor) -> Result<Blocks, ChainError> {
-        // The node's header subscription itself: subxt's block streams first read the
-        // finalized head's runtime version (a runtime call) for every new stream, one per
-        // registration followed.
-        let (subscribe, unsubscribe) = match which {
-            WaitFor::InBlock => ("chain_subscribeNewHeads", "chain_unsubscribeNewHeads"),
-            WaitFor::Finalized => (
-                "chain_subscribeFinalizedHeads",
-                "chain_unsubscribeFinalizedHeads",
-            ),
-        };
-        let headers = self
-            .rpc
-            .subscribe::<serde_json::Value>(subscribe, subxt::rpcs::rpc_params![], unsubscribe)
-            .await
-            .map_err(unreachable)?;
+        let headers = self.head_numbers(which).await?;
         let mut next = after + 1;
         Ok(Box::pin(
             headers
-                .map(
-                    move |h| match h.map_err(unreachable).and_then(|h| header_number(&h)) {
-                        Ok(n) => {
-                            let from = next;
-                            next = next.max(n + 1);
-                            (from..=n).map(Ok).collect::<Vec<_>>()
-                        }
-                        Err(e) => vec![Err(e)],
-                    },
-                )
+                .map(move |n| match n {
+                    Ok(n) => {
+                        let from = next;
+                        next = next.max(n + 1);
+                        (from..=n).map(Ok).collect::<Vec<_>>()
+                    }
+                    Err(e) => vec![Err(e)],
+                })
                 .flat_map(futures::stream::iter),
         ))
     }
@@ -485,6 +469,30 @@ impl SubxtChain {
         let kept = self.kept.block(hash.0);
         let at = kept.at.get_or_fetch(|| self.api.at_block(hash)).await?;
         Ok(SubxtState { at, kept })
+    }
+
+    /// The numbers of the headers the node announces, as it announces them: each new best block
+    /// (`WaitFor::InBlock`; after a reorganisation a number can repeat or go back) or each newly
+    /// finalized block (`WaitFor::Finalized`). The node's header subscription itself: subxt's
+    /// block streams first read the finalized head's runtime version (a runtime call) for every
+    /// new stream, one per registration followed. Ends when the connection does.
+    pub async fn head_numbers(
+        &self,
+        which: WaitFor,
+    ) -> Result<impl futures::Stream<Item = Result<u32, ChainError>>, ChainError> {
+        let (subscribe, unsubscribe) = match which {
+            WaitFor::InBlock => ("chain_subscribeNewHeads", "chain_unsubscribeNewHeads"),
+            WaitFor::Finalized => (
+                "chain_subscribeFinalizedHeads",
+                "chain_unsubscribeFinalizedHeads",
+            ),
+        };
+        let headers = self
+            .rpc
+            .subscribe::<serde_json::Value>(subscribe, subxt::rpcs::rpc_params![], unsubscribe)
+            .await
+            .map_err(unreachable)?;
+        Ok(headers.map(|h| h.map_err(unreachable).and_then(|h| header_number(&h))))
     }
 
     /// The number of the node's best block (`chain_getHeader`; not necessarily final).

@@ -861,7 +861,9 @@ async fn rpc(
     let body = response.bytes().await.map_err(|e| err(e.to_string()))?;
     let answer: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
         let start = String::from_utf8_lossy(&body[..body.len().min(120)]).into_owned();
-        err(format!("HTTP {status}, not a JSON-RPC answer ({e}): {start:?}"))
+        err(format!(
+            "HTTP {status}, not a JSON-RPC answer ({e}): {start:?}"
+        ))
     })?;
     if let Some(e) = answer.get("error") {
         return Err(err(e.to_string()));

@@ -7,11 +7,12 @@
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use entropy_register_client::backend::{Call, Chain as _};
+use entropy_register_client::backend::{Call, Chain as _, WaitFor};
 use entropy_register_core::batch::{encode_confirmations, MAX_BATCHED_CONFIRMATIONS};
 use entropy_register_core::keys::Sr25519Pair;
 use entropy_register_core::types::{AccountId32, ConfirmRegisterArgs, VerifyingKey};
 use entropy_register_subxt::{Included, SubxtChain, SubxtState};
+use futures::StreamExt;
 
 pub use entropy_register_client::reads::ChainError;
 use entropy_register_client::reads::UTILITY;
@@ -47,16 +48,40 @@ pub struct Heads {
     pub finalized: u32,
 }
 
+/// Which head a node announced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Head {
+    Best,
+    Finalized,
+}
+
+impl Heads {
+    /// A node announced block `n` as its new best or finalized head. The best head is the one
+    /// announced (after a reorganisation it can go back), never below the finalized one; the
+    /// finalized head only moves forward.
+    fn announced(&mut self, head: Head, n: u32) {
+        match head {
+            Head::Best => self.best = n,
+            Head::Finalized => self.finalized = self.finalized.max(n),
+        }
+        self.best = self.best.max(self.finalized);
+    }
+}
+
 /// How long [`Chain::hand_to_others`] waits to connect to another node.
 pub const HAND_OVER_CONNECT: Duration = Duration::from_secs(2);
 
-/// How often [`Chain::watch_heads`] reads the heads.
+/// How long [`Chain::watch_heads`] waits before it reads the heads again when the node's
+/// announcements end.
 pub const HEADS_POLL: Duration = Duration::from_millis(200);
 
 impl Chain {
-    /// Starts one task that reads the heads every [`HEADS_POLL`] for as long as a receiver is
-    /// kept: every request that waits for a block to be finalized watches this one reading
-    /// instead of asking the node itself.
+    /// Starts one task that keeps the heads for as long as a receiver is kept: every request
+    /// that waits for a block to be finalized watches this one reading instead of asking the
+    /// node itself. The task reads both heads, then follows the node's own announcements of
+    /// new best and finalized blocks (no polling delay); when a subscription ends or fails (the
+    /// node went away) it reads again after [`HEADS_POLL`] (moving to another node if this one
+    /// does not answer) and subscribes again.
     pub fn watch_heads(&self) -> tokio::sync::watch::Receiver<Heads> {
         let (tx, rx) = tokio::sync::watch::channel(Heads::default());
         let chain = self.clone();
@@ -69,6 +94,26 @@ impl Chain {
                         best: best.max(finalized),
                         finalized,
                     });
+                    // The connection in use now (the read above may have moved to another).
+                    let subxt = chain.subxt();
+                    if let (Ok(best), Ok(finalized)) = futures::join!(
+                        subxt.head_numbers(WaitFor::InBlock),
+                        subxt.head_numbers(WaitFor::Finalized)
+                    ) {
+                        // Either subscription ending or failing ends the following.
+                        let ended = || futures::stream::once(futures::future::ready(None));
+                        let announced = futures::stream::select(
+                            best.map(|n| Some((Head::Best, n))).chain(ended()),
+                            finalized.map(|n| Some((Head::Finalized, n))).chain(ended()),
+                        );
+                        let mut announced = std::pin::pin!(announced);
+                        while let Some(Some((head, Ok(n)))) = announced.next().await {
+                            tx.send_modify(|h| h.announced(head, n));
+                            if tx.is_closed() {
+                                return;
+                            }
+                        }
+                    }
                 }
                 tokio::time::sleep(HEADS_POLL).await;
             }
@@ -478,9 +523,31 @@ fn settle(batch: Vec<Waiting>, included: Included) {
 
 #[cfg(test)]
 mod tests {
-    use super::{settle, Included, Nonces, Waiting};
+    use super::{settle, Head, Heads, Included, Nonces, Waiting};
     use entropy_register_client::backend::DispatchFailure;
     use entropy_register_core::types::{AccountId32, BoundedVec, ConfirmRegisterArgs};
+
+    #[test]
+    fn announced_heads() {
+        let mut h = Heads {
+            best: 10,
+            finalized: 8,
+        };
+        h.announced(Head::Best, 11);
+        assert_eq!((h.best, h.finalized), (11, 8));
+        // A reorganisation to a shorter fork: the best head goes back.
+        h.announced(Head::Best, 10);
+        assert_eq!((h.best, h.finalized), (10, 8));
+        // Finality moves forward only, and carries the best head with it.
+        h.announced(Head::Finalized, 9);
+        h.announced(Head::Finalized, 7);
+        assert_eq!((h.best, h.finalized), (10, 9));
+        h.announced(Head::Finalized, 12);
+        assert_eq!((h.best, h.finalized), (12, 12));
+        // A best head announced below the finalized one does not pass it.
+        h.announced(Head::Best, 11);
+        assert_eq!((h.best, h.finalized), (12, 12));
+    }
 
     #[test]
     fn each_batched_confirmation_gets_its_own_calls_outcome() {

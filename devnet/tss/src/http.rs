@@ -107,9 +107,12 @@ async fn new_user(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCod
     let (verdict, finalized, mut served, _guard) = loop {
         let latest = s.chain.at(At::Latest).await.map_err(Refusal::internal)?;
         let finalized = latest.number();
-        // Freshness counts from the node's best block once N is final (before that the
-        // request cannot be judged, and counts as stale).
-        let best = if finalized >= n {
+        // The state judged in: N+1's when it is final (what the off-chain worker saw), else
+        // N's.
+        let view = committee_at.unwrap_or(if finalized > n { n + 1 } else { n });
+        // Freshness counts from the node's best block once that state is final (before that
+        // the request cannot be judged, and counts as stale).
+        let best = if finalized >= view {
             finalized.max(s.heads.borrow().best)
         } else {
             finalized
@@ -117,9 +120,7 @@ async fn new_user(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCod
         let fresh = best > n && best <= n + 1 + FRESHNESS_WINDOW_BLOCKS;
         // Dkg[N] and the committee as the finalized chain holds them, read outside the lock
         // (requests of different blocks read at the same time) and not for a block already
-        // served (every validator's off-chain worker sends a copy). N+1's state when it is
-        // final (what the off-chain worker saw), else N's.
-        let view = committee_at.unwrap_or(if finalized > n { n + 1 } else { n });
+        // served (every validator's off-chain worker sends a copy).
         let read = if fresh && !served_blocks(&s)?.contains(n) {
             let state = if finalized == view {
                 latest
