@@ -196,6 +196,15 @@ pub trait ChainState {
     fn block(&self) -> BlockRef;
     /// A raw storage value (`None`: absent).
     async fn storage(&self, key: Vec<u8>) -> Result<Option<Vec<u8>>, ChainError>;
+    /// Several raw storage values, in the order of `keys`. A backend that can asks for them in
+    /// one request; by default they are read one after the other.
+    async fn storage_many(&self, keys: Vec<Vec<u8>>) -> Result<Vec<Option<Vec<u8>>>, ChainError> {
+        let mut values = Vec::with_capacity(keys.len());
+        for key in keys {
+            values.push(self.storage(key).await?);
+        }
+        Ok(values)
+    }
     /// The block's events.
     async fn events(&self) -> Result<Vec<RawEvent>, ChainError>;
     /// The block's extrinsics.

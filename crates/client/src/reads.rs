@@ -115,6 +115,29 @@ impl<S: ChainState> State<S> {
         self.get("Registering", storage::registering(a))
     }
 
+    /// `Registry.Registering[account]` of each of `accounts`, in their order (one request
+    /// where the backend can).
+    pub async fn registering_many(
+        &self,
+        accounts: &[AccountId32],
+    ) -> Result<Vec<Option<RegisteringDetails>>, ChainError> {
+        let keys = accounts.iter().map(storage::registering).collect();
+        self.inner
+            .storage_many(keys)
+            .await?
+            .into_iter()
+            .map(|v| {
+                v.map(|v| {
+                    storage::decode_value(&v).map_err(|error| ChainError::Decode {
+                        item: "Registering",
+                        error,
+                    })
+                })
+                .transpose()
+            })
+            .collect()
+    }
+
     /// `Registry.Registered[vk]`.
     pub fn registered<'a>(
         &'a self,

@@ -118,6 +118,31 @@ fn header_number(header: &serde_json::Value) -> Result<u32, ChainError> {
         .ok_or_else(|| unreachable(format!("a header without a block number: {header}")))
 }
 
+/// Most keys asked for in one `state_queryStorageAt` request.
+pub const MAX_KEYS_PER_QUERY: usize = 256;
+
+/// `0x`-prefixed lowercase hex.
+fn to_hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(2 + 2 * bytes.len());
+    s.push_str("0x");
+    for b in bytes {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+/// The bytes of `0x`-prefixed hex (`None`: not such hex).
+fn from_hex(s: &str) -> Option<Vec<u8>> {
+    let s = s.strip_prefix("0x")?;
+    if s.len() % 2 != 0 || !s.bytes().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
 fn unreachable(e: impl std::fmt::Display) -> ChainError {
     ChainError::Unreachable(e.to_string())
 }
@@ -138,6 +163,8 @@ pub struct SubxtState {
     at: AtBlock,
     /// What this connection read at the block before.
     kept: std::sync::Arc<KeptBlock<AtBlock>>,
+    /// The connection, for requests subxt has no call for.
+    rpc: subxt::rpcs::RpcClient,
 }
 
 impl SubxtChain {
@@ -187,6 +214,64 @@ impl ChainState for SubxtState {
         };
         self.kept.keep_read(key, value.clone());
         Ok(value)
+    }
+
+    async fn storage_many(&self, keys: Vec<Vec<u8>>) -> Result<Vec<Option<Vec<u8>>>, ChainError> {
+        let values: Vec<Option<Option<Vec<u8>>>> = keys.iter().map(|k| self.kept.read(k)).collect();
+        let missing: Vec<&Vec<u8>> = keys
+            .iter()
+            .zip(&values)
+            .filter(|(_, v)| v.is_none())
+            .map(|(k, _)| k)
+            .collect();
+        let mut read = std::collections::HashMap::new();
+        for chunk in missing.chunks(MAX_KEYS_PER_QUERY) {
+            let hexes: Vec<String> = chunk.iter().map(|k| to_hex(k)).collect();
+            // `[{ block, changes: [[key, value or null], …] }]`
+            let sets: serde_json::Value = self
+                .rpc
+                .request(
+                    "state_queryStorageAt",
+                    subxt::rpcs::rpc_params![hexes, self.at.block_hash()],
+                )
+                .await
+                .map_err(unreachable)?;
+            let changes = sets
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|set| set.get("changes")?.as_array())
+                .flatten();
+            for change in changes {
+                let (Some(key), Some(value)) = (change.get(0), change.get(1)) else {
+                    return Err(unreachable(format!("a malformed storage answer: {change}")));
+                };
+                let key = key.as_str().and_then(from_hex);
+                let value = match value {
+                    serde_json::Value::Null => Some(None),
+                    v => v.as_str().and_then(from_hex).map(Some),
+                };
+                match (key, value) {
+                    (Some(k), Some(v)) => read.insert(k, v),
+                    _ => return Err(unreachable(format!("a malformed storage answer: {change}"))),
+                };
+            }
+        }
+        let mut out = Vec::with_capacity(keys.len());
+        for (key, kept) in keys.into_iter().zip(values) {
+            out.push(match kept {
+                Some(v) => v,
+                None => match read.remove(&key) {
+                    Some(v) => {
+                        self.kept.keep_read(key, v.clone());
+                        v
+                    }
+                    // A key the node left out of its answer is read on its own.
+                    None => self.storage(key).await?,
+                },
+            });
+        }
+        Ok(out)
     }
 
     async fn events(&self) -> Result<Vec<RawEvent>, ChainError> {
@@ -296,7 +381,11 @@ impl Chain for SubxtChain {
             .get_or_fetch(|| self.api.at_block_hash_and_number(hash, u64::from(number)))
             .await
             .map_err(unreachable)?;
-        Ok(SubxtState { at, kept })
+        Ok(SubxtState {
+            at,
+            kept,
+            rpc: self.rpc.clone(),
+        })
     }
 
     async fn follow(&self, after: u32, which: WaitFor) -> Result<Blocks, ChainError> {
@@ -468,7 +557,11 @@ impl SubxtChain {
             .await?;
         let kept = self.kept.block(hash.0);
         let at = kept.at.get_or_fetch(|| self.api.at_block(hash)).await?;
-        Ok(SubxtState { at, kept })
+        Ok(SubxtState {
+            at,
+            kept,
+            rpc: self.rpc.clone(),
+        })
     }
 
     /// The numbers of the headers the node announces, as it announces them: each new best block
@@ -663,7 +756,19 @@ impl SubxtChain {
 
 #[cfg(test)]
 mod tests {
-    use super::{header_number, SubmitError};
+    use super::{from_hex, header_number, to_hex, SubmitError};
+
+    #[test]
+    fn hex_both_ways() {
+        assert_eq!(to_hex(&[0x00, 0xab, 0x7f]), "0x00ab7f");
+        assert_eq!(from_hex("0x00ab7f"), Some(vec![0x00, 0xab, 0x7f]));
+        assert_eq!(from_hex("0x00AB7F"), Some(vec![0x00, 0xab, 0x7f]));
+        assert_eq!(from_hex("0x"), Some(vec![]));
+        assert_eq!(from_hex("00ab"), None, "no prefix");
+        assert_eq!(from_hex("0xabc"), None, "odd length");
+        assert_eq!(from_hex("0xzz"), None, "not hex");
+        assert_eq!(from_hex("0x+1"), None, "a sign is not a digit");
+    }
     use subxt::error::{BackendError, ExtrinsicError, RpcError, TransactionStatusError};
 
     fn rpc(code: i32, data: Option<&str>) -> ExtrinsicError {

@@ -35,7 +35,8 @@ pub struct Chain {
 pub enum At {
     /// The latest finalized block.
     Latest,
-    /// A block number (of the finalized chain: only ask for blocks at or below `Latest`).
+    /// The block the node has at this height now (below `Latest`, the finalized one; above
+    /// it, its best chain's, which a reorganisation may replace).
     Block(u32),
 }
 

@@ -104,12 +104,14 @@ async fn new_user(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCod
     let block_lock = s.judging(n, FRESHNESS_WINDOW_BLOCKS + 2);
     let _judging = block_lock.lock().await;
     let mut committee_at = None;
-    let (verdict, finalized, mut served, _guard) = loop {
-        let latest = s.chain.at(At::Latest).await.map_err(Refusal::internal)?;
+    let (verdict, finalized, mut served, place, _guard) = loop {
+        // The state judged in: N's (where the early DKGs read the same facts, so these reads
+        // are usually answered from what was kept of them), N+1's after a committee mismatch.
+        // Read together with the finalized head, which says whether it may be used.
+        let view = committee_at.unwrap_or(n);
+        let (latest, at_view) = futures::join!(s.chain.at(At::Latest), s.chain.at(At::Block(view)));
+        let latest = latest.map_err(Refusal::internal)?;
         let finalized = latest.number();
-        // The state judged in: N+1's when it is final (what the off-chain worker saw), else
-        // N's.
-        let view = committee_at.unwrap_or(if finalized > n { n + 1 } else { n });
         // Freshness counts from the node's best block once that state is final (before that
         // the request cannot be judged, and counts as stale).
         let best = if finalized >= view {
@@ -122,15 +124,19 @@ async fn new_user(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCod
         // (requests of different blocks read at the same time) and not for a block already
         // served (every validator's off-chain worker sends a copy).
         let read = if fresh && !served_blocks(&s)?.contains(n) {
-            let state = if finalized == view {
-                latest
-            } else {
-                s.chain
+            let state = match at_view {
+                _ if finalized == view => latest,
+                Ok(state) => state,
+                // Read before the node had the block: read again.
+                Err(_) => s
+                    .chain
                     .at(At::Block(view))
                     .await
-                    .map_err(Refusal::internal)?
+                    .map_err(Refusal::internal)?,
             };
-            Some(judged_facts(&state, n).await?)
+            // This server's place is read with them, for an accepted request.
+            let (facts, place) = futures::join!(judged_facts(&state, n), s.place_at(&state));
+            Some((facts?, place))
         } else {
             None
         };
@@ -140,8 +146,8 @@ async fn new_user(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCod
             own_tss_account: s.account().0,
             already_served: served.contains(n),
             best_block: best,
-            onchain_accounts: read.as_ref().map(|(a, _)| a.as_slice()),
-            expected_committee: read.as_ref().map(|(_, c)| c.as_slice()),
+            onchain_accounts: read.as_ref().map(|((a, _), _)| a.as_slice()),
+            expected_committee: read.as_ref().map(|((_, c), _)| c.as_slice()),
             freshness_window: FRESHNESS_WINDOW_BLOCKS,
         };
         match judge(&msg, &facts) {
@@ -159,7 +165,13 @@ async fn new_user(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCod
                     tracing::warn!(block = n, "refused /user/new: {e}");
                     e
                 })?;
-                break (verdict, finalized, served, guard);
+                break (
+                    verdict,
+                    finalized,
+                    served,
+                    read.map(|(_, place)| place),
+                    guard,
+                );
             }
         }
     };
@@ -172,7 +184,21 @@ async fn new_user(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCod
         } => {
             // Read once for the block's registrations (before the block counts as served: a
             // failed read leaves the request to be sent again).
-            let place = Arc::new(s.place().await.map_err(Refusal::internal)?);
+            let place = match place {
+                Some(place) => Arc::new(place.map_err(Refusal::internal)?),
+                None => return Err(Refusal::internal("accepted without reading the chain")),
+            };
+            // The requests, in block N's state: one read for the block (usually answered from
+            // what its early DKGs read, crate::early).
+            let accounts: Vec<AccountId32> = accounts.into_iter().map(AccountId32).collect();
+            let requests = s
+                .chain
+                .at(At::Block(block.0))
+                .await
+                .map_err(Refusal::internal)?
+                .registering_many(&accounts)
+                .await
+                .map_err(Refusal::internal)?;
             // Forgets only blocks stale for the finalized head (the node's best can go back).
             served.record(block.0, finalized);
             s.store
@@ -185,12 +211,18 @@ async fn new_user(State(s): State<Arc<Server>>, body: Bytes) -> Result<StatusCod
                 took_ms = received.elapsed().as_millis() as u64,
                 "accepted /user/new"
             );
-            for a in accounts {
+            for (account, details) in accounts.into_iter().zip(requests) {
+                let Some(details) = details else {
+                    tracing::error!(%account, block = block.0, "registration failed: the account is not registering on chain");
+                    continue;
+                };
                 let (s, place) = (s.clone(), place.clone());
                 let committee = msg.validators_info.clone();
                 tokio::spawn(async move {
-                    let account = AccountId32(a);
-                    if let Err(e) = s.register_account(block, account, &committee, &place).await {
+                    if let Err(e) = s
+                        .register_account(block, account, &details, &committee, &place)
+                        .await
+                    {
                         tracing::error!(%account, block = block.0, "registration failed: {e}");
                     }
                 });

@@ -9,6 +9,7 @@
 //! - [`transport`]: websocket frames and the Noise XK handshake;
 //! - [`sessions`]: DKG listeners and the DKG driver;
 //! - [`server`]: one account's registration (DKG → store → forward → confirm → receipt);
+//! - [`early`]: DKGs started when a block with registrations arrives, before its `/user/new`;
 //! - [`dealt`]: the client-dealt flow (a user's dealt share, the subgroup comparison);
 //! - [`http`]: the routes; [`refusal`]: refusals as HTTP answers; [`limits`]: the bounds and
 //!   the serving loop that keeps them;
@@ -17,6 +18,7 @@
 pub mod chain;
 pub mod config;
 pub mod dealt;
+pub mod early;
 pub mod http;
 pub mod limits;
 pub mod refusal;

@@ -11,11 +11,14 @@ use entropy_register_core::envelope::EncryptedSignedMessage;
 use entropy_register_core::keys::TssKeys;
 use entropy_register_core::session::SessionId;
 use entropy_register_core::share_transfer::UserRegistrationInfo;
-use entropy_register_core::types::{AccountId32, KeyVisibility, ServerInfo, ValidatorInfo};
+use entropy_register_core::types::{
+    AccountId32, KeyVisibility, RegisteringDetails, ServerInfo, ValidatorInfo,
+};
 use entropy_register_core::verify::Receipt;
 
-use crate::chain::{At, Chain, ChainError, ConfirmError, Confirmer};
-use crate::sessions::{self, DkgPlan, SessionError, Sessions};
+use crate::chain::{Chain, ChainAt, ChainError, ConfirmError, Confirmer};
+use crate::early::{EarlyDkgs, Taken};
+use crate::sessions::{self, DkgPlan, SessionError, Sessions, TestFault};
 use crate::store::{Store, StoreError};
 
 /// Store key of the blocks served by `/user/new` (`new_user::ServedBlocks`; the reference keeps
@@ -63,6 +66,8 @@ pub struct Server {
     pub dealt_digests: std::sync::Mutex<HashMap<AccountId32, [u8; 32]>>,
     /// Test-only fault switch (`--test-fault`); `None` in use.
     pub fault: Option<crate::sessions::TestFault>,
+    /// DKGs started before their `/user/new` ([`crate::early`]).
+    pub early: EarlyDkgs,
 }
 
 /// Why a registration failed on this server (logged; nothing is confirmed).
@@ -125,6 +130,48 @@ fn block_lock(locks: &mut HashMap<u32, BlockLock>, n: u32, keep: u32, finalized:
     locks.entry(n).or_default().clone()
 }
 
+/// Who takes part in one account's DKG: the committee in DKG order and, in Private mode, the
+/// user. Two runs of one session with equal parties are runs of the same DKG.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DkgParties {
+    /// The committee: account, `host:port`, Noise static key (protocol order).
+    pub members: Vec<(AccountId32, String, [u8; 32])>,
+    /// Private mode: the user's account and Noise static key.
+    pub user: Option<(AccountId32, [u8; 32])>,
+}
+
+impl DkgParties {
+    /// The parties of `account`'s DKG with `committee` (in DKG order) and key mode
+    /// `visibility`.
+    pub fn new(
+        committee: &[ValidatorInfo],
+        account: AccountId32,
+        visibility: &KeyVisibility,
+    ) -> Result<Self, RegistrationError> {
+        let mut members = Vec::new();
+        for v in committee {
+            let a: [u8; 32] = v.tss_account.as_slice().try_into().map_err(|_| {
+                RegistrationError::BadCommittee("TSS account is not 32 bytes".into())
+            })?;
+            let endpoint = String::from_utf8(v.ip_address.clone())
+                .map_err(|_| RegistrationError::BadCommittee("endpoint is not UTF-8".into()))?;
+            members.push((AccountId32(a), endpoint, v.x25519_public_key));
+        }
+        let user = match visibility {
+            KeyVisibility::Private(pk) => Some((account, *pk)),
+            KeyVisibility::Public => None,
+        };
+        Ok(DkgParties { members, user })
+    }
+
+    /// Server `me`'s plan for session `sid` with these parties.
+    pub fn plan(&self, sid: SessionId, me: AccountId32, fault: Option<TestFault>) -> DkgPlan {
+        let mut plan = DkgPlan::new(sid, me, &self.members, self.user);
+        plan.fault = fault;
+        plan
+    }
+}
+
 /// This server's subgroup and the subgroup's other members: read once for all the
 /// registrations of one accepted `/user/new`.
 pub struct Place {
@@ -164,10 +211,9 @@ impl Server {
         self.keys.account.account()
     }
 
-    /// This server's [`Place`] in the latest finalized state.
-    pub async fn place(&self) -> Result<Place, RegistrationError> {
+    /// This server's [`Place`] in `state`.
+    pub async fn place_at(&self, state: &ChainAt) -> Result<Place, RegistrationError> {
         let me = self.account();
-        let state = self.chain.at(At::Latest).await?;
         let subgroup = state
             .subgroup_of_tss(&me)
             .await?
@@ -182,55 +228,57 @@ impl Server {
         Ok(Place { subgroup, peers })
     }
 
-    /// The registration of one account in block `block` by `committee` (in DKG order).
+    /// The registration of one account in block `block` by `committee` (in DKG order);
+    /// `details` is its request in block N's state.
     pub async fn register_account(
         &self,
         block: InclusionBlock,
         account: AccountId32,
+        details: &RegisteringDetails,
         committee: &[ValidatorInfo],
         place: &Place,
     ) -> Result<KeyShare, RegistrationError> {
         let me = self.account();
         let Place { subgroup, peers } = place;
         let subgroup = *subgroup;
-        // One read before the DKG: the request.
-        let details = self
-            .chain
-            .at(At::Latest)
-            .await?
-            .registering(&account)
-            .await?
-            .ok_or(RegistrationError::NotRegistering(account))?;
-        let mut members = Vec::new();
-        for v in committee {
-            let a: [u8; 32] = v.tss_account.as_slice().try_into().map_err(|_| {
-                RegistrationError::BadCommittee("TSS account is not 32 bytes".into())
-            })?;
-            let endpoint = String::from_utf8(v.ip_address.clone())
-                .map_err(|_| RegistrationError::BadCommittee("endpoint is not UTF-8".into()))?;
-            members.push((AccountId32(a), endpoint, v.x25519_public_key));
-        }
-        let user = match details.key_visibility {
-            KeyVisibility::Private(pk) => Some((account, pk)),
-            KeyVisibility::Public => None,
-        };
-        let mut plan = DkgPlan::new(SessionId::dkg(account, block), me, &members, user);
-        plan.fault = self.fault;
-        let secret = self.keys.x25519.secret_bytes();
+        let parties = DkgParties::new(committee, account, &details.key_visibility)?;
+        let sid = SessionId::dkg(account, block);
         // The DKG session ends with the test signature: a key whose shares do not sign is
         // never stored or confirmed. (Only the benchmark's `--test-fault skip-test-signature`
-        // ends it without one.)
-        let (share, test_signature) =
-            sessions::run_dkg(&self.sessions, plan, &self.keys.account, &secret).await?;
+        // ends it without one.) An early run of this DKG with the same parties (crate::early)
+        // is this registration's DKG, failed or not: its session waited `SETUP_TIMEOUT` from
+        // block N on, as long as one opened now would from here, and the other parties took
+        // its outcome too. The DKG runs now when there was none, or one of other parties.
+        let early = match self.early.take(&sid, &parties) {
+            Taken::Same(outcome) => match outcome.await {
+                Ok(Err(SessionError::AlreadyRunning)) | Err(_) => None,
+                Ok(done) => Some(done?),
+            },
+            Taken::Other(outcome) => {
+                tracing::info!(%account, block = block.0, "the early DKG had other parties: running it again");
+                let _ = outcome.await;
+                None
+            }
+            Taken::None => None,
+        };
+        let early_dkg = early.is_some();
+        let (share, test_signature) = match early {
+            Some(done) => done,
+            None => {
+                let plan = parties.plan(sid, me, self.fault);
+                let secret = self.keys.x25519.secret_bytes();
+                sessions::run_dkg(&self.sessions, plan, &self.keys.account, &secret).await?
+            }
+        };
         let vk = share.verifying_key();
         let key = vk.to_hex();
         self.store_new_share(&key, &share.to_bytes())?;
         match &test_signature {
             Some(sig) => {
-                tracing::info!(%account, block = block.0, vk = %key, test_signature = ?sig, "key generated, test signature verified, share stored")
+                tracing::info!(%account, block = block.0, vk = %key, early_dkg, test_signature = ?sig, "key generated, test signature verified, share stored")
             }
             None => {
-                tracing::warn!(%account, block = block.0, vk = %key, "key generated without a test signature (benchmark switch), share stored")
+                tracing::warn!(%account, block = block.0, vk = %key, early_dkg, "key generated without a test signature (benchmark switch), share stored")
             }
         }
 

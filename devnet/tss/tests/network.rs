@@ -14,7 +14,8 @@
 //!   chain and the account ends with exactly one registered key, reported by the client with
 //!   the finalized blocks;
 //! - at the end, every share any server stored is of a key the chain has registered;
-//! - a committee member's server stopped as its DKG is due: the client reports a timeout within
+//! - a committee member's server down before its DKG (both servers of subgroup 1 stopped before
+//!   the `register`): the client reports a timeout within
 //!   its `timeoutBlocks`, the other member keeps no receipt and no open session, and after
 //!   `prune_registration` the same account registers;
 //! - a committee member's server dies in the middle of its DKG rounds (a test fault switch):
@@ -320,47 +321,75 @@ async fn one_validator_down(net: &mut Net) {
     }
 }
 
-/// A committee member's server stops when the client learns the committee (the servers' DKG
-/// starts only once N is finalized and N+1 authored, later): the registration ends in
-/// `Timeout` within its `timeoutBlocks`, the other member holds no receipt and closes its
-/// session; with the server back, `prune_registration` and a new `register` of the same account
-/// succeed.
+/// A committee member's server is down before its DKG: both servers of subgroup 1 (charlie
+/// and dave; one of them is in every committee) are stopped before the registration is
+/// submitted (a server starts a DKG as soon as its node has block N, so stopping the member
+/// once the client learns the committee would be too late). The registration ends in `Timeout`
+/// within its `timeoutBlocks`, the other member holds no receipt and closes its session; with
+/// the servers back, `prune_registration` and a new `register` of the same account succeed.
 async fn server_down_during_dkg(net: &mut Net) {
+    net.devnet.stop_server("charlie");
+    net.devnet.stop_server("dave");
     let user = fresh("server-down");
-    let account = user.account();
-    net.fund(&account).await;
-    let mut req = request(Mode::Public(user.clone()));
-    req.timeout_blocks = 10;
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let progress = move |p: Progress| {
-        if let Progress::Committee { block, members } = p {
-            let _ = tx.send((block, members));
-        }
-    };
-    let Net { devnet, client, .. } = &mut *net;
-    let started = Instant::now();
-    let stopping = async {
-        let (block, members) = rx.recv().await.expect("the committee is reported");
-        let victim = common::dev_server_name(&members[1].tss_account.0);
-        let survivor = common::dev_server_name(&members[0].tss_account.0);
-        devnet.stop_server(victim);
-        (block - 1, victim, survivor)
-    };
-    let (result, (n, victim, survivor)) = futures::join!(
-        client.register(req, &progress, futures::future::pending()),
-        stopping
-    );
+    let (result, n, victim, survivor, started) =
+        register_with_a_member_of(net, &user, ["charlie", "dave"]).await;
     timed_out(
         result,
         n,
-        &format!("{victim}'s server stopped before its DKG"),
+        &format!("{victim}'s server down before its DKG"),
         started,
     );
-    net.devnet
-        .start_server(victim, None)
-        .await
-        .expect("restarts");
+    for name in ["charlie", "dave"] {
+        net.devnet
+            .start_server(name, None)
+            .await
+            .unwrap_or_else(|e| panic!("{name}'s server restarts: {e}"));
+    }
     after_a_failed_dkg(net, user, n, survivor).await;
+}
+
+/// Registers `user` (funded here; Public, `timeoutBlocks` 10) and names its committee: the
+/// result, N, the member among `group` (one of a subgroup's two servers is in every
+/// committee), the other member, and when the registration started.
+async fn register_with_a_member_of(
+    net: &mut Net,
+    user: &Sr25519Pair,
+    group: [&str; 2],
+) -> (
+    Result<Registration, Error>,
+    u32,
+    &'static str,
+    &'static str,
+    Instant,
+) {
+    net.fund(&user.account()).await;
+    let mut req = request(Mode::Public(user.clone()));
+    req.timeout_blocks = 10;
+    let committee = std::sync::Mutex::new(None);
+    let progress = |p: Progress| {
+        if let Progress::Committee { block, members } = p {
+            *committee.lock().unwrap() = Some((block - 1, members));
+        }
+    };
+    let started = Instant::now();
+    let result = net
+        .client
+        .register(req, &progress, futures::future::pending())
+        .await;
+    let (n, members) = committee
+        .into_inner()
+        .unwrap()
+        .expect("the committee is reported");
+    let names: Vec<&'static str> = members
+        .iter()
+        .map(|m| common::dev_server_name(&m.tss_account.0))
+        .collect();
+    let member = *names
+        .iter()
+        .find(|m| group.contains(m))
+        .unwrap_or_else(|| panic!("no member of {group:?} in {names:?}"));
+    let other = *names.iter().find(|m| **m != member).unwrap();
+    (result, n, member, other, started)
 }
 
 /// A committee member's server dies in the middle of its DKG rounds: alice's and bob's servers
@@ -376,34 +405,8 @@ async fn server_dies_mid_dkg(net: &mut Net) {
         .await
         .expect("restart with the fault switch");
     let user = fresh("mid-dkg");
-    let account = user.account();
-    net.fund(&account).await;
-    let mut req = request(Mode::Public(user.clone()));
-    req.timeout_blocks = 10;
-    let committee = std::sync::Mutex::new(None);
-    let progress = |p: Progress| {
-        if let Progress::Committee { block, members } = p {
-            let names: Vec<&str> = members
-                .iter()
-                .map(|m| common::dev_server_name(&m.tss_account.0))
-                .collect();
-            *committee.lock().unwrap() = Some((block - 1, names));
-        }
-    };
-    let started = Instant::now();
-    let result = net
-        .client
-        .register(req, &progress, futures::future::pending())
-        .await;
-    let (n, members) = committee
-        .into_inner()
-        .unwrap()
-        .expect("the committee is reported");
-    let victim = *members
-        .iter()
-        .find(|m| ["alice", "bob"].contains(m))
-        .expect("a subgroup-0 member");
-    let survivor = *members.iter().find(|m| **m != victim).unwrap();
+    let (result, n, victim, survivor, started) =
+        register_with_a_member_of(net, &user, ["alice", "bob"]).await;
     timed_out(
         result,
         n,

@@ -52,13 +52,13 @@ fn record_value(generation: u64) -> Vec<u8> {
 fn writer(dir: &Path, start: u64) {
     let store = Store::open(dir, PASSWORD, PARAMS).expect("the writer opens the store");
     for generation in start.. {
-        // A new share, as a server stores a DKG's share: reserve, then put.
+        // A new share, as a server stores a DKG's share: one transaction that refuses a key
+        // already there.
         let dealt = deal(None, 2).unwrap();
         let share = &dealt.shares[0];
         let key = share.verifying_key().to_hex();
         println!("begin new {key}");
-        store.reserve(&key).unwrap();
-        store.put(&key, &share.to_bytes()).unwrap();
+        store.insert_new(&key, &share.to_bytes()).unwrap();
         println!("done new {key}");
         // The share of one key replaced by a new dealing of the same secret.
         let dealt = deal(Some(&REPLACED_SECRET), 2).unwrap();
@@ -98,9 +98,7 @@ fn limited_writer(dir: &Path) {
         let dealt = deal(None, 2).unwrap();
         let share = &dealt.shares[0];
         let key = share.verifying_key().to_hex();
-        let result = store
-            .reserve(&key)
-            .and_then(|()| store.put(&key, &share.to_bytes()));
+        let result = store.insert_new(&key, &share.to_bytes());
         match result {
             Ok(()) => println!("done new {key}"),
             Err(e) => {
@@ -379,8 +377,7 @@ fn a_write_that_fails_for_want_of_space_leaves_no_share() {
             .map(|_| {
                 let dealt = deal(None, 2).unwrap();
                 let key = dealt.shares[0].verifying_key().to_hex();
-                store.reserve(&key).unwrap();
-                store.put(&key, &dealt.shares[0].to_bytes()).unwrap();
+                store.insert_new(&key, &dealt.shares[0].to_bytes()).unwrap();
                 key
             })
             .collect()

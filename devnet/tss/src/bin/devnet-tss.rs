@@ -73,6 +73,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         sessions: Default::default(),
         new_user_lock: Default::default(),
         dealt_digests: Default::default(),
+        early: Default::default(),
         fault: args.test_fault,
         http: reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
@@ -84,6 +85,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     if let Some(fault) = server.fault {
         tracing::warn!("TEST FAULT ON: {fault:?}");
     }
+    tokio::spawn(devnet_tss::early::follow(server.clone()));
     tracing::info!(listen = %args.listen, "serving");
     let app = devnet_tss::http::router(server);
     devnet_tss::limits::serve(listener, app, &limits, async {
