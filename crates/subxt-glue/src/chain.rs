@@ -121,26 +121,17 @@ fn header_number(header: &serde_json::Value) -> Result<u32, ChainError> {
 /// Most keys asked for in one `state_queryStorageAt` request.
 pub const MAX_KEYS_PER_QUERY: usize = 256;
 
-/// `0x`-prefixed lowercase hex.
+/// `0x`-prefixed lowercase hex (the core's).
 fn to_hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(2 + 2 * bytes.len());
-    s.push_str("0x");
-    for b in bytes {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
+    entropy_register_core::hex::encode_0x(bytes)
 }
 
-/// The bytes of `0x`-prefixed hex (`None`: not such hex).
+/// The bytes of `0x`-prefixed hex, as the node writes them (`None`: not such hex; the prefix
+/// is required).
 fn from_hex(s: &str) -> Option<Vec<u8>> {
-    let s = s.strip_prefix("0x")?;
-    if s.len() % 2 != 0 || !s.bytes().all(|c| c.is_ascii_hexdigit()) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
+    s.starts_with("0x")
+        .then(|| entropy_register_core::hex::decode(s).ok())
+        .flatten()
 }
 
 fn unreachable(e: impl std::fmt::Display) -> ChainError {
@@ -768,6 +759,7 @@ mod tests {
         assert_eq!(from_hex("0xabc"), None, "odd length");
         assert_eq!(from_hex("0xzz"), None, "not hex");
         assert_eq!(from_hex("0x+1"), None, "a sign is not a digit");
+        assert_eq!(from_hex("0x0xab"), None, "one prefix");
     }
     use subxt::error::{BackendError, ExtrinsicError, RpcError, TransactionStatusError};
 

@@ -16,11 +16,11 @@ use entropy_register_core::committee::InclusionBlock;
 use entropy_register_core::dkg::KeyShare;
 use entropy_register_core::session::SessionId;
 use entropy_register_core::test_signature::TestSignature;
-use entropy_register_core::types::{AccountId32, ValidatorInfo};
+use entropy_register_core::types::AccountId32;
 use tokio::sync::oneshot;
 
 use crate::chain::At;
-use crate::server::{DkgParties, RegistrationError, Server};
+use crate::server::{committee_of, DkgParties, RegistrationError, Server};
 use crate::sessions::{self, SessionError};
 
 /// At most this many early DKGs are kept (running or finished, not yet taken); the
@@ -154,12 +154,7 @@ async fn start(s: &Arc<Server>, n: u32) -> Result<(), RegistrationError> {
     if accounts.is_empty() {
         return Ok(());
     }
-    let committee: Vec<ValidatorInfo> = state
-        .committee(block.committee_block())
-        .await?
-        .iter()
-        .map(ValidatorInfo::from)
-        .collect();
+    let committee = committee_of(&state, n).await?;
     let me = s.account();
     if !committee.iter().any(|v| v.tss_account == me.0) {
         return Ok(());

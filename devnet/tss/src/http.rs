@@ -256,16 +256,12 @@ async fn judged_facts(
     state: &crate::chain::ChainAt,
     n: u32,
 ) -> Result<(Vec<Vec<u8>>, Vec<ValidatorInfo>), Refusal> {
-    let (onchain, committee) = futures::join!(
-        state.dkg_accounts(n),
-        state.committee(InclusionBlock(n).committee_block())
-    );
-    let committee = committee
-        .map_err(Refusal::internal)?
-        .iter()
-        .map(ValidatorInfo::from)
-        .collect();
-    Ok((onchain.map_err(Refusal::internal)?, committee))
+    let (onchain, committee) =
+        futures::join!(state.dkg_accounts(n), crate::server::committee_of(state, n));
+    Ok((
+        onchain.map_err(Refusal::internal)?,
+        committee.map_err(Refusal::internal)?,
+    ))
 }
 
 /// `POST /user/receive_key`: a subgroup peer forwards a share (§4.8).

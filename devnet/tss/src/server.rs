@@ -130,6 +130,17 @@ fn block_lock(locks: &mut HashMap<u32, BlockLock>, n: u32, keep: u32, finalized:
     locks.entry(n).or_default().clone()
 }
 
+/// The committee of the registrations included in block `n` (rotation index N+1), in DKG
+/// order, read in `state`.
+pub async fn committee_of(state: &ChainAt, n: u32) -> Result<Vec<ValidatorInfo>, ChainError> {
+    Ok(state
+        .committee(InclusionBlock(n).committee_block())
+        .await?
+        .iter()
+        .map(ValidatorInfo::from)
+        .collect())
+}
+
 /// Who takes part in one account's DKG: the committee in DKG order and, in Private mode, the
 /// user. Two runs of one session with equal parties are runs of the same DKG.
 #[derive(Debug, Clone, PartialEq, Eq)]
