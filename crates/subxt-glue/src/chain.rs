@@ -11,13 +11,15 @@ use entropy_register_client::backend::{
 use entropy_register_client::reads::{ChainError, UTILITY};
 use futures::StreamExt;
 use subxt::config::DefaultExtrinsicParamsBuilder;
+use subxt::events::Phase;
 use subxt::ext::codec::Encode;
+use subxt::metadata::ArcMetadata;
 use subxt::transactions::{TransactionInvalid, TransactionStatus, ValidationResult};
 use subxt::utils::Era;
 use subxt::utils::MultiSignature;
 use subxt::OnlineClient;
 
-use crate::kept::{KeptBlock, KeptBlocks};
+use crate::kept::{Applied, KeptBlock, KeptBlocks};
 use crate::{DevnetConfig, RawCall};
 
 type H256 = subxt::config::substrate::H256;
@@ -189,6 +191,77 @@ fn block_ref(at: &AtBlock) -> BlockRef {
     }
 }
 
+impl SubxtState {
+    /// Each extrinsic of this block with its hash and events ([`Applied`]): the body and the
+    /// events are read once per block on this connection, for every transaction followed there.
+    async fn applied(&self) -> Result<std::sync::Arc<Vec<Applied>>, ChainError> {
+        self.kept
+            .applied
+            .get_or_fetch(|| async {
+                let hash = self.at.block_hash();
+                let events = self.at.events();
+                let (block, events) = futures::join!(
+                    self.rpc.request::<serde_json::Value>(
+                        "chain_getBlock",
+                        subxt::rpcs::rpc_params![hash]
+                    ),
+                    events.fetch()
+                );
+                let block = block.map_err(unreachable)?;
+                let body = block["block"]["extrinsics"].as_array().ok_or_else(|| {
+                    unreachable(format!("the node has no body for block {hash:?}"))
+                })?;
+                let mut applied = body
+                    .iter()
+                    .map(|x| {
+                        let bytes = x.as_str().and_then(from_hex).ok_or(ChainError::Decode {
+                            item: "block body",
+                            error: format!("an extrinsic is not 0x-prefixed hex: {x}"),
+                        })?;
+                        Ok(Applied {
+                            hash: entropy_register_core::hashing::blake2_256(&bytes),
+                            events: Vec::new(),
+                        })
+                    })
+                    .collect::<Result<Vec<_>, ChainError>>()?;
+                for e in events.map_err(unreachable)?.iter() {
+                    // An event that does not decode could be a failure: never skipped.
+                    let e = e.map_err(|e| ChainError::Decode {
+                        item: "System.Events",
+                        error: e.to_string(),
+                    })?;
+                    if let Phase::ApplyExtrinsic(i) = e.phase() {
+                        if let Some(a) = applied.get_mut(i as usize) {
+                            a.events.push(RawEvent {
+                                pallet: e.pallet_name().to_string(),
+                                name: e.event_name().to_string(),
+                                fields: e.field_bytes().to_vec(),
+                            });
+                        }
+                    }
+                }
+                Ok(std::sync::Arc::new(applied))
+            })
+            .await
+    }
+
+    /// The events the transaction `tx` (its hash) emitted in this block.
+    async fn events_of(&self, tx: [u8; 32]) -> Result<Vec<RawEvent>, ChainError> {
+        self.applied()
+            .await?
+            .iter()
+            .find(|a| a.hash == tx)
+            .map(|a| a.events.clone())
+            .ok_or_else(|| {
+                unreachable(format!(
+                    "transaction {} is not in block {}",
+                    to_hex(&tx),
+                    self.at.block_number()
+                ))
+            })
+    }
+}
+
 impl ChainState for SubxtState {
     fn block(&self) -> BlockRef {
         block_ref(&self.at)
@@ -335,19 +408,24 @@ pub fn dispatch_failure(e: &subxt::error::DispatchError) -> DispatchFailure {
     }
 }
 
-/// The outcome of an included transaction.
-async fn outcome(
-    b: &subxt::transactions::TransactionInBlock<
-        DevnetConfig,
-        subxt::client::OnlineClientAtBlockImpl<DevnetConfig>,
-    >,
-) -> Result<Result<(), DispatchFailure>, ChainError> {
-    use subxt::error::TransactionEventsError as E;
-    match b.wait_for_success().await {
-        Ok(_) => Ok(Ok(())),
-        Err(E::ExtrinsicFailed(d)) => Ok(Err(dispatch_failure(&d))),
-        Err(e) => Err(unreachable(e)),
+/// A transaction's outcome from the events it emitted: `System.ExtrinsicFailed` carries its
+/// `DispatchError`.
+fn outcome_of(events: &[RawEvent], metadata: &ArcMetadata) -> Result<(), DispatchFailure> {
+    match events
+        .iter()
+        .find(|e| e.pallet == "System" && e.name == "ExtrinsicFailed")
+    {
+        None => Ok(()),
+        Some(e) => Err(decode_dispatch(&e.fields, metadata)),
     }
+}
+
+/// A `DispatchError` at the start of an event's fields, typed by the metadata's names.
+fn decode_dispatch(fields: &[u8], metadata: &ArcMetadata) -> DispatchFailure {
+    subxt::error::DispatchError::decode_from(fields, metadata.clone()).map_or_else(
+        |d| DispatchFailure::Other(d.to_string()),
+        |d| dispatch_failure(&d),
+    )
 }
 
 impl Chain for SubxtChain {
@@ -470,9 +548,9 @@ impl Chain for SubxtChain {
             .submit_and_watch()
             .await
             .map_err(|e| TxError::Unreachable(e.to_string()))?;
-        let api = self.api.clone();
+        let chain = self.clone();
         Ok(Box::pin(progress.filter_map(move |s| {
-            let api = api.clone();
+            let chain = chain.clone();
             async move {
                 let status = match s {
                     Err(e) => return Some(Err(unreachable(e))),
@@ -495,13 +573,16 @@ impl Chain for SubxtChain {
                         }
                     }
                 };
+                // The block's body and events are read once for every transaction this
+                // connection follows there ([`crate::kept`]).
                 let included = async {
-                    let at = api
-                        .at_block(in_block.block_hash())
+                    let state = chain
+                        .at_hash(in_block.block_hash())
                         .await
                         .map_err(unreachable)?;
-                    let outcome = outcome(&in_block).await?;
-                    Ok::<_, ChainError>((block_ref(&at), outcome))
+                    let events = state.events_of(in_block.extrinsic_hash().0).await?;
+                    let outcome = outcome_of(&events, &state.at.metadata());
+                    Ok::<_, ChainError>((state.block(), outcome))
                 };
                 Some(match (included.await, finalized) {
                     (Ok((block, outcome)), true) => Ok(TxStatus::Finalized { block, outcome }),
@@ -546,6 +627,11 @@ impl SubxtChain {
             .rpc
             .request("chain_getFinalizedHead", subxt::rpcs::rpc_params![])
             .await?;
+        self.at_hash(hash).await
+    }
+
+    /// The state at block `hash`, with what this connection already read there.
+    async fn at_hash(&self, hash: H256) -> Result<SubxtState, subxt::error::Error> {
         let kept = self.kept.block(hash.0);
         let at = kept.at.get_or_fetch(|| self.api.at_block(hash)).await?;
         Ok(SubxtState {
@@ -710,34 +796,31 @@ impl SubxtChain {
                 .wait_for_finalized()
                 .await
                 .map_err(|e| e.to_string())?;
-            let hash = in_block.block_hash();
-            let events = match in_block.wait_for_success().await {
-                Ok(events) => events,
-                Err(subxt::error::TransactionEventsError::ExtrinsicFailed(d)) => {
-                    return Err(dispatch_failure(&d).to_string())
-                }
-                Err(e) => return Err(e.to_string()),
-            };
-            let at = self.api.at_block(hash).await.map_err(|e| e.to_string())?;
+            let state = self
+                .at_hash(in_block.block_hash())
+                .await
+                .map_err(|e| e.to_string())?;
+            let events = state
+                .events_of(in_block.extrinsic_hash().0)
+                .await
+                .map_err(|e| e.to_string())?;
+            let metadata = state.at.metadata();
+            outcome_of(&events, &metadata).map_err(|d| d.to_string())?;
             let mut names = Vec::new();
             let mut items = Vec::new();
-            for e in events.iter().flatten() {
-                match (e.pallet_name(), e.event_name()) {
+            for e in &events {
+                match (e.pallet.as_str(), e.name.as_str()) {
                     (UTILITY, "ItemCompleted") => items.push(Ok(())),
-                    (UTILITY, "ItemFailed") => items.push(Err(
-                        // The event's only field is the call's `DispatchError`.
-                        subxt::error::DispatchError::decode_from(e.field_bytes(), at.metadata())
-                            .map_or_else(
-                                |d| DispatchFailure::Other(d.to_string()),
-                                |d| dispatch_failure(&d),
-                            ),
-                    )),
+                    // The event's only field is the call's `DispatchError`.
+                    (UTILITY, "ItemFailed") => {
+                        items.push(Err(decode_dispatch(&e.fields, &metadata)))
+                    }
                     _ => {}
                 }
-                names.push(format!("{}.{}", e.pallet_name(), e.event_name()));
+                names.push(format!("{}.{}", e.pallet, e.name));
             }
             Ok(Included {
-                block: at.block_number() as u32,
+                block: state.block().number,
                 events: names,
                 items,
             })
@@ -747,7 +830,63 @@ impl SubxtChain {
 
 #[cfg(test)]
 mod tests {
-    use super::{from_hex, header_number, to_hex, SubmitError};
+    use super::{from_hex, header_number, outcome_of, to_hex, ArcMetadata, SubmitError};
+    use entropy_register_client::backend::{DispatchFailure, RawEvent};
+    use subxt::ext::codec::Decode;
+
+    /// The runtime metadata the clients compile against.
+    fn devnet_metadata() -> ArcMetadata {
+        let bytes = include_bytes!("../../../devnet/metadata/devnet.scale");
+        std::sync::Arc::new(subxt::Metadata::decode(&mut &bytes[..]).expect("devnet metadata"))
+    }
+
+    fn event(pallet: &str, name: &str, fields: Vec<u8>) -> RawEvent {
+        RawEvent {
+            pallet: pallet.into(),
+            name: name.into(),
+            fields,
+        }
+    }
+
+    #[test]
+    fn a_transaction_outcome_is_read_from_its_own_events() {
+        let md = devnet_metadata();
+        let registry = md.pallet_by_name("Registry").unwrap();
+        let (index, variant) = registry
+            .error_variants()
+            .unwrap()
+            .iter()
+            .find(|v| v.name == "AlreadySubmitted")
+            .map(|v| (registry.error_index(), v.index))
+            .unwrap();
+        // `DispatchError::Module(ModuleError { index, error: [variant, 0, 0, 0] })` (variant 3),
+        // followed by the event's `DispatchInfo`, which the decoding leaves alone.
+        let module_error = vec![3, index, variant, 0, 0, 0, 0xaa, 0xbb];
+        let ok = [event("System", "ExtrinsicSuccess", vec![1, 2])];
+        assert_eq!(outcome_of(&ok, &md), Ok(()));
+        assert_eq!(outcome_of(&[], &md), Ok(()), "no events: nothing failed");
+        let failed = [
+            event("Balances", "Withdraw", vec![]),
+            event("System", "ExtrinsicFailed", module_error),
+        ];
+        assert_eq!(
+            outcome_of(&failed, &md),
+            Err(DispatchFailure::Module {
+                pallet: "Registry".into(),
+                error: "AlreadySubmitted".into()
+            })
+        );
+        // `DispatchError::BadOrigin` (variant 2).
+        let bad_origin = [event("System", "ExtrinsicFailed", vec![2])];
+        assert!(
+            matches!(outcome_of(&bad_origin, &md), Err(DispatchFailure::Other(_))),
+            "{:?}",
+            outcome_of(&bad_origin, &md)
+        );
+        // A failure whose error does not decode is still a failure.
+        let garbled = [event("System", "ExtrinsicFailed", vec![0xff])];
+        assert!(outcome_of(&garbled, &md).is_err());
+    }
 
     #[test]
     fn hex_both_ways() {

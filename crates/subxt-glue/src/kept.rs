@@ -9,6 +9,10 @@
 //! fetched wait for that fetch instead of sending their own; a failed fetch is not kept, so the
 //! next reader tries again.
 //!
+//! A submitted transaction's outcome is read the same way: the block's body and events once
+//! ([`Applied`]), not once per transaction (subxt's own check, `wait_for_success`, fetches both,
+//! and the block's client with a runtime call, for every transaction it follows).
+//!
 //! Bounded: [`MAX_KEPT_BLOCKS`] blocks per connection (the oldest kept is dropped first), and
 //! [`MAX_KEPT_READS`] storage values per block.
 
@@ -23,6 +27,15 @@ pub const MAX_KEPT_BLOCKS: usize = 32;
 
 /// Most storage values kept for one block (reads beyond it go to the node).
 pub const MAX_KEPT_READS: usize = 4096;
+
+/// One extrinsic of a block as it was applied: its hash and the events it emitted, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Applied {
+    /// `blake2_256` of the extrinsic's bytes (the transaction hash the pool reports).
+    pub(crate) hash: [u8; 32],
+    /// Its events (phase `ApplyExtrinsic` of its index).
+    pub(crate) events: Vec<RawEvent>,
+}
 
 /// A value fetched once, for every reader (an async once-cell whose failures are not kept).
 pub(crate) struct Once<T>(futures::lock::Mutex<Option<T>>);
@@ -58,6 +71,8 @@ pub(crate) struct KeptBlock<At> {
     reads: Mutex<HashMap<Vec<u8>, Option<Vec<u8>>>>,
     pub(crate) events: Once<Vec<RawEvent>>,
     pub(crate) extrinsics: Once<Vec<RawExtrinsic>>,
+    /// Each extrinsic's hash and events, in block order.
+    pub(crate) applied: Once<Arc<Vec<Applied>>>,
 }
 
 impl<At> Default for KeptBlock<At> {
@@ -67,6 +82,7 @@ impl<At> Default for KeptBlock<At> {
             reads: Mutex::default(),
             events: Once::default(),
             extrinsics: Once::default(),
+            applied: Once::default(),
         }
     }
 }
